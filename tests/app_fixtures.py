@@ -1,0 +1,1 @@
+"""pytest fixtures for a running tgscraper app (filled in by the foundation work)."""

@@ -1,0 +1,6 @@
+"""Shared fixtures live in plugin modules, one per concern."""
+
+pytest_plugins = [
+    "tests.fakegram.pytest_plugin",
+    "tests.app_fixtures",
+]

@@ -1,0 +1,1 @@
+"""pytest fixtures for a running fakegram (filled in by the fakegram work)."""
