@@ -56,7 +56,7 @@ def handles(*functions: type) -> Callable[[Handler], Handler]:
 
 
 def method_name(function: type | TLObject) -> str:
-    """Telegram's name of a raw function: `raw.functions.messages.GetHistory` -> "messages.getHistory"."""
+    """Telegram's name of a raw function: messages.GetHistory -> "messages.getHistory"."""
     qualname = function.QUALNAME.removeprefix("functions.")
     namespace, _, name = qualname.rpartition(".")
     name = name[:1].lower() + name[1:]
