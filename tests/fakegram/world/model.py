@@ -262,6 +262,8 @@ class Message:
     #: the chat the message is in, as the owner of the box names it (marked id);
     #: for a private chat that is the other user, for Saved Messages the account itself
     peer: int
+    #: the account whose box holds this copy (None: a channel's shared history)
+    owner: int | None = None
     from_id: int | None = None
     out: bool = False
     text: str = ""
@@ -378,7 +380,8 @@ class Dialog:
     #: date the dialog started (joined), used to order dialogs without messages
     date: int = 0
     folder_id: int = 0
-    unread_count: int = 0
+    #: messages above this id are unread (the unread count follows from the history)
+    read_inbox_max_id: int = 0
     unread_mentions_count: int = 0
     unread_mark: bool = False
     muted: bool = False
@@ -448,8 +451,16 @@ class World:
         self.usernames: dict[str, int] = {}
         #: bumped whenever a file reference expires (cached media TL is rebuilt)
         self.media_epoch = 0
+        #: next free id per kind ("user", "channel", "chat", "file", "grouped", ...)
+        self.counters: dict[str, int] = {}
         self._secret = secret
         self._hashes: dict[tuple[int, int], int] = {}
+
+    def next_id(self, kind: str, first: int) -> int:
+        """A fresh id of `kind` (users, channels, files, ...), starting at `first`."""
+        value = max(self.counters.get(kind, first), first)
+        self.counters[kind] = value + 1
+        return value
 
     # --- accounts
 
@@ -542,6 +553,12 @@ class World:
         if peer_kind(peer) == "channel":
             return self.channels[raw_id(peer)].history
         return self.state(viewer_id).box(peer)
+
+    def box_of(self, message: Message) -> History:
+        """The history that holds this copy of a message."""
+        if message.owner is None:
+            return self.channels[raw_id(message.peer)].history
+        return self.state(message.owner).box(message.peer)
 
     def dialog(self, account_id: int, peer: int) -> Dialog | None:
         return self.state(account_id).dialogs.get(peer)
