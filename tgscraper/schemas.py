@@ -1,0 +1,72 @@
+"""marshmallow schemas and field types shared by routes (params, bodies, responses).
+
+Route modules declare their own request/response schemas next to their handlers
+when nobody else uses them; what several modules share lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import Schema, fields
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON/YAML boolean only: "yes", 1 and "true" are refused (PATCH bodies, settings)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class StrictInteger(fields.Integer):
+    """A JSON/YAML integer only: true, 2.5 and "20" are refused (PATCH bodies, settings)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ErrorSchema(Schema):
+    """Every error answer: a machine code and a sentence a person can act on."""
+
+    error = fields.String(
+        required=True, metadata={"description": "Machine code", "example": "not_found"}
+    )
+    detail = fields.String(
+        required=True,
+        metadata={"description": "What went wrong and how to fix it"},
+    )
+    request_id = fields.String(
+        metadata={"description": "Only on 500: quote it when reporting; the traceback is logged"}
+    )
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """marshmallow's nested error messages as (dotted.field, sentence) pairs, in order."""
+    if isinstance(messages, Mapping):
+        pairs: list[tuple[str, str]] = []
+        for key, value in messages.items():
+            name = str(key) if key != "_schema" else ""
+            path = f"{prefix}.{name}" if prefix and name else (prefix or name)
+            pairs.extend(flatten_messages(value, path))
+        return pairs
+    if isinstance(messages, list | tuple):
+        if all(isinstance(item, str) for item in messages):
+            return [(prefix, " ".join(messages))]
+        pairs = []
+        for item in messages:
+            pairs.extend(flatten_messages(item, prefix))
+        return pairs
+    return [(prefix, str(messages))]
+
+
+def describe_errors(messages: Any, what: str = "field") -> str:
+    """One sentence naming every invalid field: "Invalid field 'x': Not a valid integer."."""
+    parts = []
+    for path, sentence in flatten_messages(messages):
+        parts.append(f"Invalid {what} '{path}': {sentence}" if path else sentence)
+    return "; ".join(parts) or "Invalid input."
