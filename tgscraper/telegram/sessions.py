@@ -1,0 +1,192 @@
+"""SessionManager: one started ``pyrogram.Client`` per account, shared by its requests.
+
+Clients are created lazily on the first request of an account from
+``{data_dir}/sessions/NAME.session`` and kept until ``evict(NAME)`` (re-login, or a
+session Telegram rejected: the error middleware evicts) or ``close()`` (shutdown).
+Concurrent first requests share one start, so exactly one client exists per account.
+
+Clients never sleep through flood waits (``sleep_threshold=0``: the FloodWait reaches
+our code, which decides to wait or answer 429), get no updates, and skip pyrogram's
+extra fetches for replies/topics/stories (we read raw TL; design.md "Reading Telegram
+fast").
+
+A session file is checked before a client is made from it: one without an auth key and
+user (an aborted login) would make pyrogram start an interactive login and dial
+Telegram's public address, so it answers 401 "not authenticated" instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import logging
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyrogram
+
+from tgscraper.accounts import (
+    check_account_name,
+    not_authenticated_detail,
+    session_path,
+    sessions_dir,
+)
+from tgscraper.web.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+
+
+def session_is_authorized(path: Path) -> bool:
+    """Whether `path` is a pyrogram session with an auth key and a logged-in user
+    (blocking: run it in a thread)."""
+    if not path.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute(
+                "SELECT test_mode, auth_key, user_id, is_bot FROM sessions LIMIT 1"
+            ).fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and all(value is not None for value in row)
+
+
+@functools.cache
+def _client_parameters() -> frozenset[str]:
+    """Keyword arguments this kurigram's Client accepts (the fetch_* ones came during 2.2.x)."""
+    return frozenset(inspect.signature(pyrogram.Client.__init__).parameters)
+
+
+class SessionManager:
+    """Started Telegram clients by account name."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        api_id: int,
+        api_hash: str,
+        *,
+        client_options: Mapping[str, Any] | None = None,
+        start_timeout: float = START_TIMEOUT_S,
+    ):
+        self._data_dir = data_dir
+        self._api_id = api_id
+        self._api_hash = api_hash
+        self._client_options = dict(client_options or {})
+        self._start_timeout = start_timeout
+        self._clients: dict[str, pyrogram.Client] = {}
+        self._starting: dict[str, asyncio.Task[pyrogram.Client]] = {}
+        self._closed = False
+
+    @property
+    def connected(self) -> int:
+        """How many accounts have a started client (for /health)."""
+        return len(self._clients)
+
+    def is_started(self, account: str) -> bool:
+        return account in self._clients
+
+    async def get(self, account: str) -> pyrogram.Client:
+        """The started client of `account`, starting it on first use."""
+        client = self._clients.get(account)
+        if client is not None:
+            return client
+        if self._closed:
+            raise ApiError(503, "shutting_down", "The server is shutting down.")
+        task = self._starting.get(account)
+        if task is None:
+            task = asyncio.create_task(self._start(account), name=f"start client {account}")
+            self._starting[account] = task
+            task.add_done_callback(lambda done: self._forget_start(account, done))
+        # shield: one caller giving up (client disconnected) does not abort the start
+        return await asyncio.shield(task)
+
+    def _forget_start(self, account: str, task: asyncio.Task[pyrogram.Client]) -> None:
+        if self._starting.get(account) is task:
+            del self._starting[account]
+        if not task.cancelled():
+            task.exception()  # retrieved here too, in case every waiter went away
+
+    def _make_client(self, account: str) -> pyrogram.Client:
+        options: dict[str, Any] = {
+            "workdir": str(sessions_dir(self._data_dir)),
+            "sleep_threshold": 0,
+            "no_updates": True,
+            "fetch_replies": False,
+            "fetch_topics": False,
+            "fetch_stories": False,
+            "fetch_stickers": False,
+        }
+        options.update(self._client_options)
+        accepted = _client_parameters()
+        options = {name: value for name, value in options.items() if name in accepted}
+        return pyrogram.Client(account, self._api_id, self._api_hash, **options)
+
+    async def _start(self, account: str) -> pyrogram.Client:
+        check_account_name(account)
+        path = session_path(self._data_dir, account)
+        if not await asyncio.to_thread(session_is_authorized, path):
+            raise ApiError(401, "not_authenticated", not_authenticated_detail(account))
+        client = self._make_client(account)
+        try:
+            async with asyncio.timeout(self._start_timeout):
+                await client.start()
+        except TimeoutError:
+            await self._discard(client)
+            raise ApiError(
+                502,
+                "telegram_unavailable",
+                f"Could not connect to Telegram for '{account}' within "
+                f"{self._start_timeout:g} s; try again later.",
+            ) from None
+        except OSError as exc:
+            await self._discard(client)
+            raise ApiError(
+                502, "telegram_unavailable", f"Could not connect to Telegram: {exc}."
+            ) from None
+        except BaseException:
+            await self._discard(client)
+            raise
+        if self._closed:
+            await self._stop(account, client)
+            raise ApiError(503, "shutting_down", "The server is shutting down.")
+        self._clients[account] = client
+        log.info("Telegram client for %r started", account)
+        return client
+
+    async def _discard(self, client: pyrogram.Client) -> None:
+        """Release a client whose start failed half-way."""
+        if client.is_connected:
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+
+    async def _stop(self, account: str, client: pyrogram.Client) -> None:
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await client.stop()
+        except Exception:
+            log.warning("Stopping the Telegram client of %r failed", account, exc_info=True)
+            await self._discard(client)
+        else:
+            log.info("Telegram client for %r stopped", account)
+
+    async def evict(self, account: str) -> None:
+        """Stop and forget the client of `account` (if any); the next get() starts anew."""
+        client = self._clients.pop(account, None)
+        if client is not None:
+            await self._stop(account, client)
+
+    async def close(self) -> None:
+        """Stop every client; later get() calls answer 503."""
+        self._closed = True
+        for task in list(self._starting.values()):
+            task.cancel()
+        clients, self._clients = self._clients, {}
+        await asyncio.gather(*(self._stop(name, client) for name, client in clients.items()))

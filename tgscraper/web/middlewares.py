@@ -1,0 +1,92 @@
+"""The API key and account middlewares, and ``get_account`` for handlers.
+
+Both read the matched route's declaration (``tgscraper.web.routing``): ``public``
+routes need no API key, ``account`` routes need ``X-Telegram-Username``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from typing import Any
+
+from aiohttp import web
+
+from tgscraper.accounts import check_account_name, not_authenticated_detail, session_path
+from tgscraper.web.appkeys import CONFIG, SESSIONS
+from tgscraper.web.errors import ACCOUNT_KEY, ApiError
+from tgscraper.web.routing import request_spec
+
+ACCOUNT_HEADER = "X-Telegram-Username"
+API_KEY_HEADER = "X-API-Key"
+_BEARER = "bearer "
+
+
+def get_account(request: web.Request) -> str:
+    """The validated, authenticated account of this request (routes with ``account``)."""
+    try:
+        return request[ACCOUNT_KEY]
+    except KeyError:
+        raise RuntimeError(
+            f"{request.path} is not declared as an account route; get_account() needs one"
+        ) from None
+
+
+def _presented_key(request: web.Request) -> str | None:
+    key = request.headers.get(API_KEY_HEADER)
+    if key:
+        return key.strip()
+    authorization = request.headers.get("Authorization", "")
+    if authorization[: len(_BEARER)].lower() == _BEARER:
+        return authorization[len(_BEARER) :].strip()
+    return None
+
+
+def _key_matches(presented: str, accepted: tuple[str, ...]) -> bool:
+    presented_bytes = presented.encode()
+    matched = False
+    for key in accepted:  # compare with every key, so timing says nothing about which
+        matched |= hmac.compare_digest(presented_bytes, key.encode())
+    return matched
+
+
+@web.middleware
+async def api_key_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """With TGSC_API_KEY set, every non-public route needs X-API-Key or a Bearer token."""
+    accepted = request.app[CONFIG].api_keys
+    spec = request_spec(request)
+    if not accepted or (spec is not None and spec.public):
+        return await handler(request)
+    presented = _presented_key(request)
+    challenge = {"WWW-Authenticate": 'Bearer realm="tgscraper"'}
+    if not presented:
+        raise ApiError(
+            401,
+            "api_key_required",
+            f"Missing API key: send '{API_KEY_HEADER}: KEY' or 'Authorization: Bearer KEY'.",
+            challenge,
+        )
+    if not _key_matches(presented, accepted):
+        raise ApiError(401, "invalid_api_key", "Invalid API key.", challenge)
+    return await handler(request)
+
+
+@web.middleware
+async def account_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Resolve X-Telegram-Username for account routes: valid name, existing session."""
+    spec = request_spec(request)
+    if spec is None or not spec.account:
+        return await handler(request)
+    name = request.headers.get(ACCOUNT_HEADER)
+    if name is None:
+        raise ApiError(401, "missing_account", f"Missing {ACCOUNT_HEADER} header")
+    try:
+        check_account_name(name)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_account", f"{ACCOUNT_HEADER}: {exc}") from None
+    if not request.app[SESSIONS].is_started(name):
+        path = session_path(request.app[CONFIG].data_dir, name)
+        if not await asyncio.to_thread(path.is_file):
+            raise ApiError(401, "not_authenticated", not_authenticated_detail(name))
+    request[ACCOUNT_KEY] = name
+    return await handler(request)
