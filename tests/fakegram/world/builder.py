@@ -344,6 +344,7 @@ class WorldBuilder(MediaFactory):
                     dialog.read_inbox_max_id = copy.id
             copies.append(copy)
         self._link(copies)
+        self.world.touch()
         return next((c for c in copies if c.owner == sender_peer), copies[0])
 
     @staticmethod
@@ -380,6 +381,7 @@ class WorldBuilder(MediaFactory):
         for copy in message.all_copies():
             copy.pinned = True
             copy.changed()
+        self.world.touch()
         return self.service(chat, "pin", sender=sender, reply_to=message)
 
     def forward(
@@ -436,6 +438,7 @@ class WorldBuilder(MediaFactory):
                 copy.views = views
             copy.edit_date = date if date is not None else max(self.now(), copy.date)
             copy.changed()
+        self.world.touch()
         return message
 
     def delete(self, message: Message) -> None:
@@ -443,6 +446,7 @@ class WorldBuilder(MediaFactory):
         for copy in message.all_copies():
             self.world.box_of(copy).remove(copy.id)
             copy.changed()
+        self.world.touch()
 
     def fill(
         self,
@@ -495,6 +499,7 @@ class WorldBuilder(MediaFactory):
         if len(per_box) > 1:
             for copies in zip(*per_box, strict=True):
                 self._link(list(copies))
+        self.world.touch()
         return result
 
     # ------------------------------------------------------------------ dialogs

@@ -137,6 +137,16 @@ def _file_reference(file_id: int, generation: int) -> bytes:
     return b"\x02" + file_id.to_bytes(8, "little", signed=True) + generation.to_bytes(4, "little")
 
 
+def parse_file_reference(reference: bytes) -> tuple[int, int] | None:
+    """(file id, generation) of a reference this world made, else None."""
+    if len(reference) != 13 or reference[0] != 2:
+        return None
+    return (
+        int.from_bytes(reference[1:9], "little", signed=True),
+        int.from_bytes(reference[9:], "little"),
+    )
+
+
 @dataclass(eq=False)
 class PhotoSize:
     """One stored size of a photo or thumbnail ("s", "m", "x", "y", ...)."""
@@ -451,10 +461,16 @@ class World:
         self.usernames: dict[str, int] = {}
         #: bumped whenever a file reference expires (cached media TL is rebuilt)
         self.media_epoch = 0
+        #: bumped by every change of messages (search caches compare it)
+        self.version = 0
         #: next free id per kind ("user", "channel", "chat", "file", "grouped", ...)
         self.counters: dict[str, int] = {}
         self._secret = secret
         self._hashes: dict[tuple[int, int], int] = {}
+
+    def touch(self) -> None:
+        """Note that messages changed (the builder calls it after every change)."""
+        self.version += 1
 
     def next_id(self, kind: str, first: int) -> int:
         """A fresh id of `kind` (users, channels, files, ...), starting at `first`."""
