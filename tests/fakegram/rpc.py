@@ -5,6 +5,17 @@ request object (the `invokeWithLayer` / `initConnection` / `invokeWithoutUpdates
 `invokeWithTakeout` wrappers are already removed by the wire) and returns the raw TL
 result, or raises `RpcError`. Handlers never touch sockets or encryption.
 
+A handler may return a TLObject, a list of TLObjects (sent as a Vector of boxed objects),
+or a Python bool (boolTrue / boolFalse). Any other exception than RpcError becomes
+rpc_error 500 INTERNAL (logged with its traceback); a function without a handler becomes
+400 METHOD_INVALID (logged and counted in `server.unknown_calls`).
+
+Vectors of boxed objects arrive as objects, always. pyrogram's `Vector` reader guesses the
+element size from the bytes left in the message, so a vector that ends a request and holds
+4- or 8-byte objects (`users.getUsers([inputUserSelf])`, `messages.getMessages([inputMessageID])`,
+`channels.getMessages`) would come back as ints or longs; the wire rebuilds those elements
+with `restore_boxed_vectors` before the handler sees the request.
+
     from pyrogram import raw
     from tests.fakegram.rpc import CallContext, RpcError, handles
 
@@ -17,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 from pyrogram.raw.core import TLObject
@@ -78,6 +90,9 @@ class CallContext:
     user_id: int | None
     connection: Any
     takeout_id: int | None = None
+    #: api_id and layer the client declared in initConnection / invokeWithLayer.
+    api_id: int | None = None
+    layer: int | None = None
 
     def require_user(self) -> int:
         """The calling account, or AUTH_KEY_UNREGISTERED (401) when the key has no login."""
@@ -93,3 +108,41 @@ class CallContext:
     def push_updates(self, updates: TLObject) -> None:
         """Send an unsolicited Updates object to this connection (e.g. updateLoginToken)."""
         self.server.push_updates(self.auth_key_id, updates)
+
+
+_BOXED_VECTOR_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _boxed_vector_fields(function: type) -> tuple[str, ...]:
+    fields = _BOXED_VECTOR_FIELDS.get(function)
+    if fields is None:
+        annotations = getattr(function.__init__, "__annotations__", {})
+        fields = tuple(
+            name
+            for name, annotation in annotations.items()
+            if isinstance(annotation, str) and annotation.startswith("list[raw.")
+        )
+        _BOXED_VECTOR_FIELDS[function] = fields
+    return fields
+
+
+def _rebuild(value: Any) -> Any:
+    """The boxed object whose bytes pyrogram read as an int (4 bytes) or a long (8 bytes)."""
+    if isinstance(value, TLObject | bool) or not isinstance(value, int):
+        return value
+    if value < -(1 << 31) or value >= 1 << 32:
+        return TLObject.read(BytesIO(value.to_bytes(8, "little", signed=True)))
+    wide = BytesIO(value.to_bytes(8, "little", signed=True))
+    obj = TLObject.read(wide)
+    if wide.tell() == 8:
+        return obj
+    return TLObject.read(BytesIO(value.to_bytes(4, "little", signed=value < 0)))
+
+
+def restore_boxed_vectors(request: TLObject) -> TLObject:
+    """Turn ints/longs that pyrogram mis-read in boxed-object vectors back into objects."""
+    for name in _boxed_vector_fields(type(request)):
+        values = getattr(request, name, None)
+        if values and any(not isinstance(v, TLObject) for v in values):
+            setattr(request, name, [_rebuild(v) for v in values])
+    return request

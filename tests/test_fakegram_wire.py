@@ -1,0 +1,468 @@
+"""fakegram's wire against the stock kurigram client (and a raw MTProto exchange)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from io import BytesIO
+
+import pyrogram
+import pytest
+from pyrogram import raw
+from pyrogram.connection.transport import TCPAbridged, TCPFull, TCPIntermediate
+from pyrogram.crypto import mtproto
+from pyrogram.errors import FloodWait, MethodInvalid, Unauthorized
+from pyrogram.handlers import RawUpdateHandler
+from pyrogram.raw.core import GzipPacked, Message, MsgContainer, TLObject
+
+from tests.fakegram.rpc import CallContext
+from tests.fakegram.testing import make_client
+
+USER_ID = 777000111
+
+NEAREST = raw.functions.help.GetNearestDc()
+
+
+@pytest.fixture
+async def server(fakegram):
+    return await fakegram()
+
+
+@pytest.fixture
+async def connected(server, tmp_path):
+    """A pre-written session for USER_ID, connected (no login, no get_me: world-free)."""
+    clients = []
+
+    async def connect(**kwargs) -> pyrogram.Client:
+        client = make_client(server, USER_ID, tmp_path, name=f"c{len(clients)}", **kwargs)
+        clients.append(client)
+        assert await client.connect() is True
+        return client
+
+    yield connect
+    for client in clients:
+        if client.is_connected:
+            await client.disconnect()
+
+
+# -- sessions and key exchange ---------------------------------------------------------------
+
+
+async def test_prewritten_session_starts_without_login(server, connected, tmp_path):
+    client = await connected()
+    state = await client.invoke(raw.functions.updates.GetState())
+    assert isinstance(state, raw.types.updates.State)
+    assert server.calls["help.getConfig"] == 1  # the initConnection call
+    assert server.calls["updates.getState"] == 1
+    session_file = tmp_path / "c0.session"
+    assert session_file.stat().st_mode & 0o777 == 0o600
+    keys = server.keys_on(2)
+    assert [key.user_id for key in keys.values()] == [USER_ID]
+
+
+async def test_fresh_client_runs_the_key_exchange(server, tmp_path):
+    client = server.fresh_client("fresh", tmp_path, no_updates=True)
+    try:
+        assert await client.connect() is False  # a new key, logged into nobody
+        (key,) = server.keys_on(2).values()
+        assert key.user_id is None
+        assert key.key == await client.storage.auth_key()
+        config = await client.invoke(raw.functions.help.GetConfig())
+        assert config.this_dc == 2
+        ports = {(o.id, bool(o.media_only)): o.port for o in config.dc_options}
+        assert ports == {
+            (2, False): server.dc_ports[2],
+            (2, True): server.dc_ports[2],
+            (4, False): server.dc_ports[4],
+            (4, True): server.dc_ports[4],
+        }
+        with pytest.raises(Unauthorized):
+            await client.invoke(raw.functions.updates.GetState())
+        server.authorize_key(key.id, USER_ID)
+        assert isinstance(await client.invoke(raw.functions.updates.GetState()), TLObject)
+    finally:
+        await client.disconnect()
+
+
+@pytest.mark.parametrize("protocol", [TCPAbridged, TCPIntermediate, TCPFull])
+async def test_transports(server, connected, protocol):
+    client = await connected(protocol_factory=protocol)
+    nearest = await client.invoke(NEAREST)
+    assert nearest.this_dc == 2
+
+
+# -- RPC results, errors and the vector fix ---------------------------------------------------
+
+
+async def test_unknown_method_answers_method_invalid_and_is_counted(server, connected):
+    client = await connected()
+    with pytest.raises(MethodInvalid):
+        await client.invoke(raw.functions.account.GetWallPapers(hash=0))
+    assert server.unknown_calls["account.getWallPapers"] == 1
+    assert server.calls["account.getWallPapers"] == 1
+
+
+async def test_handler_crash_answers_internal(server, raw_key):
+    async def broken(ctx, req):
+        raise ValueError("bug")
+
+    server.set_handler(raw.functions.help.GetNearestDc, broken)
+    async with RawSession(raw_key.key, server.port) as session:
+        await session.send(NEAREST, salt=raw_key.salt)
+        _, result = await session.receive_until(raw.types.RpcResult)
+        assert result.body.result == raw.types.RpcError(error_code=500, error_message="INTERNAL")
+
+
+async def test_boxed_vectors_reach_handlers_as_objects(server, connected):
+    seen = []
+
+    async def get_users(ctx: CallContext, req):
+        seen.append(req.id)
+        return [raw.types.UserEmpty(id=ctx.user_id)]
+
+    async def get_messages(ctx: CallContext, req):
+        seen.append(req.id)
+        return raw.types.messages.Messages(messages=[], chats=[], users=[], topics=[])
+
+    server.set_handler(raw.functions.users.GetUsers, get_users)
+    server.set_handler(raw.functions.messages.GetMessages, get_messages)
+    client = await connected()
+    users = await client.invoke(raw.functions.users.GetUsers(id=[raw.types.InputUserSelf()]))
+    assert users == [raw.types.UserEmpty(id=USER_ID)]
+    ids = [raw.types.InputMessageID(id=5), raw.types.InputMessageID(id=-7)]
+    await client.invoke(raw.functions.messages.GetMessages(id=ids))
+    assert seen == [[raw.types.InputUserSelf()], ids]
+
+
+async def test_wrappers_are_unwrapped_and_takeout_id_is_passed(server, connected):
+    contexts = []
+
+    async def nearest(ctx: CallContext, req):
+        contexts.append(ctx)
+        return raw.types.NearestDc(country="ZZ", this_dc=ctx.dc_id, nearest_dc=ctx.dc_id)
+
+    server.set_handler(raw.functions.help.GetNearestDc, nearest)
+    client = await connected()
+    await client.invoke(raw.functions.InvokeWithTakeout(takeout_id=42, query=NEAREST))
+    await client.invoke(raw.functions.InvokeWithoutUpdates(query=NEAREST))
+    assert [ctx.takeout_id for ctx in contexts] == [42, None]
+    assert contexts[0].api_id == server.api_id
+    assert contexts[0].layer == raw.all.layer
+    assert contexts[0].user_id == USER_ID
+    assert server.calls["help.getNearestDc"] == 2
+
+
+async def test_large_results_come_back_intact(server, connected):
+    about = "x" * 5000
+
+    async def full_user(ctx, req):
+        return raw.types.users.UserFull(
+            full_user=raw.types.UserFull(
+                id=ctx.user_id,
+                settings=raw.types.PeerSettings(),
+                notify_settings=raw.types.PeerNotifySettings(),
+                common_chats_count=0,
+                about=about,
+            ),
+            chats=[],
+            users=[],
+        )
+
+    server.set_handler(raw.functions.users.GetFullUser, full_user)
+    client = await connected()
+    answer = await client.invoke(raw.functions.users.GetFullUser(id=raw.types.InputUserSelf()))
+    assert answer.full_user.about == about
+
+
+async def test_call_counters_reset(server, connected):
+    client = await connected()
+    await client.invoke(NEAREST)
+    await client.invoke(NEAREST)
+    assert server.calls["help.getNearestDc"] == 2
+    server.reset_calls()
+    assert server.calls["help.getNearestDc"] == 0
+    await client.invoke(NEAREST)
+    assert server.calls == {"help.getNearestDc": 1}
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+
+async def test_flood_policy_raises_flood_wait_with_the_right_value(server, connected):
+    server.faults.flood("help.getNearestDc", burst=2, refill_seconds=30)
+    client = await connected(sleep_threshold=0)
+    await client.invoke(NEAREST)
+    await client.invoke(NEAREST)
+    with pytest.raises(FloodWait) as caught:
+        await client.invoke(NEAREST)
+    assert caught.value.value == 30
+    assert (await client.invoke(raw.functions.updates.GetState())).pts >= 0  # other methods
+
+
+async def test_one_shot_errors(server, connected):
+    server.faults.fail("help.getNearestDc", 420, "FLOOD_WAIT_7")
+    server.faults.fail("help.getNearestDc", 500, "INTERNAL", times=2)
+    client = await connected(sleep_threshold=0)
+    with pytest.raises(FloodWait) as caught:
+        await client.invoke(NEAREST)
+    assert caught.value.value == 7
+    # pyrogram retries 500s: two injected ones, then the real answer
+    assert (await client.invoke(NEAREST, retries=3, retry_delay=0)).this_dc == 2
+    assert server.calls["help.getNearestDc"] == 4
+
+
+@pytest.mark.parametrize("mid_response", [False, True])
+async def test_dropped_connection_is_recovered(server, connected, mid_response):
+    client = await connected()
+    await client.invoke(NEAREST)
+    server.faults.drop_connection(after=2, method="help.getNearestDc", mid_response=mid_response)
+    await client.invoke(NEAREST)
+    assert server.connections_accepted == 1
+    assert (await client.invoke(NEAREST)).this_dc == 2  # the dropped call, answered anyway
+    assert server.connections_accepted == 2  # pyrogram reconnected
+    assert (await client.invoke(NEAREST)).this_dc == 2
+
+
+async def test_restart_keeps_clients_working(server, connected):
+    client = await connected()
+    port = server.port
+    await client.invoke(NEAREST)
+    await server.restart()
+    assert server.port == port
+    assert (await client.invoke(NEAREST)).this_dc == 2
+    assert server.connections_accepted == 2
+
+
+async def test_drop_connections(server, connected):
+    client = await connected()
+    assert server.drop_connections() == 1
+    assert (await client.invoke(NEAREST)).this_dc == 2
+    assert server.connections_accepted == 2
+
+
+async def test_latency_delays_one_method_without_blocking_others(server, connected):
+    server.faults.latency("help.getNearestDc", 0.3)
+    client = await connected()
+    finished = []
+
+    async def call(query, label):
+        await client.invoke(query)
+        finished.append(label)
+
+    await asyncio.gather(call(NEAREST, "slow"), call(raw.functions.updates.GetState(), "fast"))
+    assert finished == ["fast", "slow"]
+
+
+async def test_slow_byte_rate_delivers_every_byte(server, connected):
+    data = os.urandom(48 * 1024)
+
+    async def get_file(ctx, req):
+        return raw.types.upload.File(
+            type=raw.types.storage.FilePartial(), mtime=0, bytes=data[req.offset :][: req.limit]
+        )
+
+    server.set_handler(raw.functions.upload.GetFile, get_file)
+    server.faults.byte_rate("upload.getFile", 400_000)
+    client = await connected()
+    location = raw.types.InputDocumentFileLocation(
+        id=1, access_hash=1, file_reference=b"", thumb_size=""
+    )
+    part = await client.invoke(
+        raw.functions.upload.GetFile(location=location, offset=0, limit=64 * 1024)
+    )
+    assert part.bytes == data
+
+
+# -- DCs ----------------------------------------------------------------------------------------
+
+
+async def test_other_dc_key_exchange_and_authorization_import(server, connected):
+    client = await connected()
+    dc4 = await client.get_session(4)
+    (key,) = server.keys_on(4).values()
+    assert key.user_id == USER_ID  # imported
+    state = await dc4.invoke(raw.functions.updates.GetState())
+    assert isinstance(state, raw.types.updates.State)
+    media = await client.get_session(4, is_media=True)
+    assert media.auth_key == key.key
+    assert server.calls["auth.exportAuthorization"] == 2
+    assert server.calls["auth.importAuthorization"] == 2
+
+
+async def test_pushed_updates_reach_the_client(server, connected):
+    client = await connected(no_updates=False)
+    received = asyncio.Event()
+    updates = []
+
+    async def on_raw(_client, update, _users, _chats):
+        updates.append(update)
+        received.set()
+
+    client.add_handler(RawUpdateHandler(on_raw))
+    await client.initialize()
+    try:
+        (key,) = server.keys_on(2).values()
+        server.push_updates(
+            key.id,
+            raw.types.UpdateShort(update=raw.types.UpdateLoginToken(), date=int(time.time())),
+        )
+        await asyncio.wait_for(received.wait(), 5)
+        assert isinstance(updates[0], raw.types.UpdateLoginToken)
+    finally:
+        await client.terminate()
+
+
+# -- raw MTProto ----------------------------------------------------------------------------------
+
+
+class RawSession:
+    """A bare MTProto session over pyrogram's own abridged transport and crypto."""
+
+    def __init__(self, key: bytes, port: int):
+        self.key = key
+        self.key_id = hashlib.sha1(key).digest()[-8:]
+        self.session_id = os.urandom(8)
+        self.port = port
+        self.transport = TCPAbridged()
+        self._msg_id = 0
+
+    async def __aenter__(self):
+        await self.transport.connect(("127.0.0.1", self.port))
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.transport.close()
+
+    def msg_id(self) -> int:
+        self._msg_id = max(int(time.time() * 2**32) & ~3, self._msg_id + 4)
+        return self._msg_id
+
+    async def send(self, body: TLObject, *, salt: int, msg_id: int | None = None) -> int:
+        msg_id = msg_id or self.msg_id()
+        message = Message(body, msg_id, 1, len(body.write()))
+        await self.transport.send(
+            mtproto.pack(message, salt, self.session_id, self.key, self.key_id)
+        )
+        return msg_id
+
+    async def receive(self) -> list[Message]:
+        """The next packet's messages (a container opened), decrypted as pyrogram does."""
+        packet = await asyncio.wait_for(self.transport.recv(), 5)
+        if len(packet) == 4:
+            return [Message(int.from_bytes(packet, "little", signed=True), 0, 0, 4)]
+        message = mtproto.unpack(BytesIO(packet), self.session_id, self.key, self.key_id)
+        if isinstance(message.body, MsgContainer):
+            return message.body.messages
+        return [message]
+
+    async def receive_until(self, kind: type) -> tuple[list[Message], Message]:
+        seen = []
+        while True:
+            for message in await self.receive():
+                seen.append(message)
+                if isinstance(message.body, kind):
+                    return seen, message
+
+
+@pytest.fixture
+def raw_key(server):
+    return server.register_key(2, os.urandom(256), user_id=USER_ID)
+
+
+async def test_bad_server_salt_then_the_right_salt(server, raw_key):
+    async with RawSession(raw_key.key, server.port) as session:
+        bad_id = await session.send(NEAREST, salt=raw_key.salt ^ 1)
+        (answer,) = await session.receive()
+        assert isinstance(answer.body, raw.types.BadServerSalt)
+        assert answer.body.bad_msg_id == bad_id
+        assert answer.body.new_server_salt == raw_key.salt
+        assert answer.msg_id % 2 == 1
+        assert server.calls["help.getNearestDc"] == 0
+
+        good_id = await session.send(NEAREST, salt=answer.body.new_server_salt)
+        seen, result = await session.receive_until(raw.types.RpcResult)
+        assert result.body.req_msg_id == good_id
+        assert isinstance(result.body.result, raw.types.NearestDc)
+        assert any(isinstance(m.body, raw.types.NewSessionCreated) for m in seen)
+        ids = [m.msg_id for m in [answer, *seen]]
+        assert ids == sorted(set(ids)) and all(i % 2 for i in ids)
+
+
+async def test_ping_and_ping_delay_disconnect_answer_pong(server, raw_key):
+    async with RawSession(raw_key.key, server.port) as session:
+        ping_id = await session.send(raw.functions.Ping(ping_id=99), salt=raw_key.salt)
+        _, pong = await session.receive_until(raw.types.Pong)
+        assert (pong.body.msg_id, pong.body.ping_id) == (ping_id, 99)
+        delayed = raw.functions.PingDelayDisconnect(ping_id=100, disconnect_delay=35)
+        ping_id = await session.send(delayed, salt=raw_key.salt)
+        _, pong = await session.receive_until(raw.types.Pong)
+        assert (pong.body.msg_id, pong.body.ping_id) == (ping_id, 100)
+
+
+async def test_client_containers_and_gzip_are_understood(server, raw_key):
+    async with RawSession(raw_key.key, server.port) as session:
+        first, second = session.msg_id(), session.msg_id()
+        container = MsgContainer(
+            [
+                Message(raw.functions.Ping(ping_id=1), first, 1, 12),
+                Message(GzipPacked(NEAREST), second, 3, len(GzipPacked(NEAREST).write())),
+            ]
+        )
+        await session.send(container, salt=raw_key.salt)
+        answers = {}
+        while len(answers) < 2:
+            for message in await session.receive():
+                if isinstance(message.body, raw.types.Pong | raw.types.RpcResult):
+                    answers[type(message.body)] = message.body
+        assert answers[raw.types.Pong].msg_id == first
+        assert answers[raw.types.RpcResult].req_msg_id == second
+        assert isinstance(answers[raw.types.RpcResult].result, raw.types.NearestDc)
+
+
+async def test_server_gzips_large_results(server, raw_key):
+    big = raw.types.help.CountriesList(
+        countries=[
+            raw.types.help.Country(
+                iso2=f"{i:02}", default_name=f"Country number {i}", country_codes=[]
+            )
+            for i in range(60)
+        ],
+        hash=0,
+    )
+
+    async def countries(ctx, req):
+        return big
+
+    server.set_handler(raw.functions.help.GetCountriesList, countries)
+    async with RawSession(raw_key.key, server.port) as session:
+        request = raw.functions.help.GetCountriesList(lang_code="en", hash=0)
+        await session.send(request, salt=raw_key.salt)
+        _, result = await session.receive_until(raw.types.RpcResult)
+        assert result.body.result.write() == big.write()
+        assert result.length < len(big.write()) / 2  # travelled gzip_packed
+
+
+async def test_bad_msg_id_is_refused(server, raw_key):
+    async with RawSession(raw_key.key, server.port) as session:
+        odd = session.msg_id() + 1
+        await session.send(NEAREST, salt=raw_key.salt, msg_id=odd)
+        (answer,) = await session.receive()
+        assert isinstance(answer.body, raw.types.BadMsgNotification)
+        assert (answer.body.bad_msg_id, answer.body.error_code) == (odd, 18)
+
+
+async def test_unknown_auth_key_gets_transport_error_404(server):
+    async with RawSession(os.urandom(256), server.port) as session:
+        await session.send(NEAREST, salt=0)
+        (answer,) = await session.receive()
+        assert answer.body == -404
+
+
+async def test_a_key_is_only_known_on_its_dc(server):
+    key = server.register_key(4, os.urandom(256), user_id=USER_ID)
+    async with RawSession(key.key, server.port) as session:  # DC 2's port
+        await session.send(NEAREST, salt=key.salt)
+        (answer,) = await session.receive()
+        assert answer.body == -404
