@@ -1,0 +1,135 @@
+"""Dialog databases: pragmas, schema version, migrations from older versions."""
+
+import sqlite3
+
+import pytest
+
+from tests.cache_support import CHANNEL, batch, cached_ids, record
+from tgscraper.cache.db import MIGRATIONS, SCHEMA_VERSION, SchemaError, open_database
+from tgscraper.cache.dialog import DialogCache
+from tgscraper.cache.media_index import MediaOwner
+from tgscraper.cache.reader import read_range
+
+T0 = 1_700_000_000
+
+
+def old_database(path, version: int) -> None:
+    """A database as an older tgscraper left it: migrations[:version] only, with data."""
+    connection = sqlite3.connect(path)
+    for migration in MIGRATIONS[:version]:
+        connection.executescript(migration)
+    connection.execute(f"PRAGMA user_version={version}")
+    row = record(1, T0, "from v1")
+    connection.execute(
+        "INSERT INTO messages (message_id, date, message, is_forwarded, json) "
+        "VALUES (?, ?, ?, 0, ?)",
+        (row.message_id, row.date, row.message, row.to_json()),
+    )
+    connection.execute("INSERT INTO coverage (start_ts, end_ts) VALUES (?, ?)", (T0, T0 + 10))
+    connection.commit()
+    connection.close()
+
+
+def columns(path, table):
+    connection = sqlite3.connect(path)
+    try:
+        return [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+    finally:
+        connection.close()
+
+
+async def test_new_database_is_current_with_pragmas(tmp_path):
+    database = await open_database(tmp_path / "d" / "x.db")
+    try:
+        writer = database.writer
+        assert await writer.execute_fetchall("PRAGMA user_version") == [(SCHEMA_VERSION,)]
+        assert await writer.execute_fetchall("PRAGMA journal_mode") == [("wal",)]
+        assert await writer.execute_fetchall("PRAGMA foreign_keys") == [(1,)]
+        assert await writer.execute_fetchall("PRAGMA synchronous") == [(1,)]  # NORMAL
+        assert (await writer.execute_fetchall("PRAGMA busy_timeout"))[0][0] >= 5000
+        async with database.reader() as reader:
+            assert await reader.execute_fetchall("PRAGMA query_only") == [(1,)]
+            with pytest.raises(sqlite3.OperationalError):
+                await reader.execute("DELETE FROM messages")
+    finally:
+        await database.close()
+
+
+async def test_migrates_a_version_1_database_keeping_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    old_database(path, version=1)
+    assert "fetched_at" not in columns(path, "messages")
+    database = await open_database(path)
+    cache = DialogCache(database, MediaOwner(CHANNEL, None, "channel"), None)
+    try:
+        assert await database.writer.execute_fetchall("PRAGMA user_version") == [(2,)]
+        assert await cache.coverage() == [(T0, T0 + 10)]
+        assert [c.json async for c in read_range(database, 0, T0 + 100)] == [
+            [record(1, T0, "from v1").to_json()]
+        ]
+        await cache.write_batch(batch([record(2, T0 + 1)]))
+        assert await cached_ids(cache) == [1, 2]
+        fetched = await database.writer.execute_fetchall(
+            "SELECT message_id, fetched_at IS NOT NULL FROM messages ORDER BY message_id"
+        )
+        assert fetched == [(1, 0), (2, 1)]
+        indexes = await database.writer.execute_fetchall("PRAGMA index_list(media_files)")
+        assert "media_files_by_status" in {row[1] for row in indexes}
+    finally:
+        await cache.close()
+    assert "fetched_at" in columns(path, "messages")
+
+
+async def test_reopening_a_current_database_changes_nothing(tmp_path):
+    path = tmp_path / "x.db"
+    database = await open_database(path)
+    cache = DialogCache(database, MediaOwner(CHANNEL, None, "channel"), None)
+    await cache.write_batch(batch([record(1, T0)]))
+    await cache.close()
+    database = await open_database(path)
+    try:
+        assert await database.writer.execute_fetchall("SELECT message_id FROM messages") == [(1,)]
+    finally:
+        await database.close()
+
+
+async def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    connection.close()
+    with pytest.raises(SchemaError, match="newer"):
+        await open_database(path)
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION + 1,)
+    connection.close()
+
+
+async def test_failed_migration_rolls_back(tmp_path):
+    path = tmp_path / "broken.db"
+    connection = sqlite3.connect(path)
+    connection.executescript(MIGRATIONS[0])
+    connection.execute("ALTER TABLE messages ADD COLUMN fetched_at INTEGER")  # v2 will clash
+    connection.execute("PRAGMA user_version=1")
+    connection.commit()
+    connection.close()
+    with pytest.raises(sqlite3.OperationalError, match="duplicate column"):
+        await open_database(path)
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+    indexes = {row[1] for row in connection.execute("PRAGMA index_list(media_files)")}
+    assert "media_files_by_status" not in indexes
+    connection.close()
+
+
+async def test_media_rows_need_their_message(tmp_path):
+    database = await open_database(tmp_path / "x.db")
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            await database.writer.execute(
+                "INSERT INTO media_files (uuid, message_id, file_key, media_type, dc_id, "
+                "location_kind, file_id, access_hash, file_reference) "
+                "VALUES ('u', 404, 'photo:1', 'photos', 1, 'photo', 1, 1, x'00')"
+            )
+    finally:
+        await database.close()

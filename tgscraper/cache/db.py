@@ -1,0 +1,214 @@
+"""One dialog's SQLite database: connections, pragmas, schema and migrations.
+
+A :class:`Database` holds one writer connection (every write of the dialog goes through
+it, serialised by :attr:`Database.write_lock`) and a small pool of reader connections.
+WAL lets readers run while a write transaction is open, so a stream reading the cache is
+never blocked by a fill writing it.
+
+The schema version is ``PRAGMA user_version``: the number of entries of ``MIGRATIONS``
+applied. Opening a database applies the missing ones in one transaction; a database from
+a newer tgscraper (a version we do not know) is refused rather than guessed at. A migration
+that changes the message JSON must re-encode ``messages.json`` from the columns
+(``MessageRecord.from_row``), which is why every record field is also a column.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiosqlite
+
+from tgscraper.cache.records import MEDIA_STATUSES
+
+READERS = 2
+BUSY_TIMEOUT_MS = 10_000
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA temp_store=MEMORY",
+)
+
+_STATUSES = ", ".join(f"'{status}'" for status in MEDIA_STATUSES)
+
+# Version 1: the first schema.
+_V1 = f"""
+CREATE TABLE dialog (
+    id INTEGER PRIMARY KEY,
+    type TEXT,
+    title TEXT,
+    username TEXT
+);
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    first_name TEXT,
+    last_name TEXT,
+    username TEXT
+);
+CREATE TABLE messages (
+    message_id INTEGER PRIMARY KEY,
+    date INTEGER NOT NULL,
+    edit_date INTEGER,
+    sender_id INTEGER,
+    first_name TEXT,
+    last_name TEXT,
+    username TEXT,
+    message TEXT,
+    reply_to INTEGER,
+    reply_quote_text TEXT,
+    reply_quote_offset INTEGER,
+    post_author TEXT,
+    is_forwarded INTEGER NOT NULL DEFAULT 0,
+    forwarded_from_channel_id INTEGER,
+    forwarded_from_user_id INTEGER,
+    forwarded_from_name TEXT,
+    forwarded_from_date INTEGER,
+    media_type TEXT,
+    media_uuid TEXT,
+    media_size INTEGER,
+    media_original_filename TEXT,
+    views INTEGER,
+    forwards INTEGER,
+    replies INTEGER,
+    grouped_id INTEGER,
+    action TEXT,
+    action_data TEXT,
+    json BLOB NOT NULL
+);
+CREATE INDEX messages_by_date ON messages (date, message_id);
+CREATE TABLE media_files (
+    uuid TEXT PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages (message_id) ON DELETE CASCADE,
+    file_key TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER,
+    mime_type TEXT,
+    original_filename TEXT,
+    file_path TEXT,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ({_STATUSES})),
+    reason TEXT,
+    dc_id INTEGER NOT NULL,
+    location_kind TEXT NOT NULL CHECK (location_kind IN ('photo', 'document')),
+    file_id INTEGER NOT NULL,
+    access_hash INTEGER NOT NULL,
+    file_reference BLOB NOT NULL,
+    thumb_size TEXT NOT NULL DEFAULT '',
+    UNIQUE (message_id, file_key)
+);
+CREATE TABLE coverage (
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER NOT NULL,
+    CHECK (start_ts < end_ts)
+);
+CREATE INDEX coverage_by_start ON coverage (start_ts);
+"""
+
+# Version 2: when each message row was last written from Telegram (cache summary,
+# staleness), and media lookups by download state (the media queue, summaries).
+_V2 = """
+ALTER TABLE messages ADD COLUMN fetched_at INTEGER;
+CREATE INDEX media_files_by_status ON media_files (status);
+"""
+
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(RuntimeError):
+    """The database file was written by a newer tgscraper (or is not ours)."""
+
+
+class Database:
+    """The connections of one dialog database (open with :func:`open_database`)."""
+
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
+    ):
+        self.path = path
+        self.writer = writer
+        self.write_lock = asyncio.Lock()
+        self._readers = readers
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle.put_nowait(reader)
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Borrow a reader connection for one or a few queries (never across a yield to
+        a slow consumer: return it between batches so other streams can read)."""
+        connection = await self._idle.get()
+        try:
+            yield connection
+        finally:
+            self._idle.put_nowait(connection)
+
+    async def close(self) -> None:
+        for connection in (self.writer, *self._readers):
+            await connection.close()
+
+
+async def open_database(path: Path, *, readers: int = READERS) -> Database:
+    """Open (creating if needed) a dialog database, migrated to ``SCHEMA_VERSION``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = await _connect(path)
+    opened = [writer]
+    try:
+        await migrate(writer)
+        for _ in range(readers):
+            reader = await _connect(path)
+            opened.append(reader)
+            await reader.execute("PRAGMA query_only=ON")
+    except BaseException:
+        for connection in opened:
+            await connection.close()
+        raise
+    return Database(path, writer, opened[1:])
+
+
+async def migrate(connection: aiosqlite.Connection) -> int:
+    """Apply the missing migrations in one transaction; returns the version found."""
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        ((found,),) = await connection.execute_fetchall("PRAGMA user_version")
+        if found > SCHEMA_VERSION:
+            raise SchemaError(
+                f"Cache database schema version {found} is newer than this tgscraper "
+                f"supports ({SCHEMA_VERSION}); upgrade tgscraper to use it."
+            )
+        for migration in MIGRATIONS[found:]:
+            if isinstance(migration, str):
+                for statement in _statements(migration):
+                    await connection.execute(statement)
+            else:
+                await migration(connection)
+        if found != SCHEMA_VERSION:
+            await connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        await connection.execute("COMMIT")
+    except BaseException:
+        await connection.execute("ROLLBACK")
+        raise
+    return found
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+    connection = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        for pragma in _PRAGMAS:
+            await connection.execute(pragma)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT our transaction first; run statement by statement.
+    return [statement.strip() for statement in script.split(";") if statement.strip()]

@@ -1,0 +1,124 @@
+"""Media rows of a dialog: what a download needs, and its state.
+
+Statuses (``records.MEDIA_STATUSES``): ``pending`` until the MEDIA side decides;
+``downloaded`` (``file_path`` set, relative to the dialog's directory, e.g.
+``media/<uuid>.jpg``); ``skipped_by_type`` / ``skipped_by_size`` (settings said no);
+``disabled`` (media downloads are off); ``failed`` (``reason`` says why).
+
+A row can disappear between reading it and finishing its download (the message was
+deleted or edited to another file): :meth:`MediaFiles.set_status` then returns False and
+the downloader should delete the file it wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from tgscraper.cache.db import Database
+from tgscraper.cache.records import MEDIA_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A stored media row. The download location: ``location_kind`` ``photo`` ->
+    InputPhotoFileLocation(id=file_id, access_hash, file_reference, thumb_size);
+    ``document`` -> InputDocumentFileLocation(id=file_id, access_hash, file_reference,
+    thumb_size="") on DC ``dc_id``."""
+
+    uuid: str
+    message_id: int
+    media_type: str
+    size: int | None
+    mime_type: str | None
+    original_filename: str | None
+    file_path: str | None
+    status: str
+    reason: str | None
+    dc_id: int
+    location_kind: str
+    file_id: int
+    access_hash: int
+    file_reference: bytes
+    thumb_size: str
+
+
+_SELECT = "SELECT " + ", ".join(f"f.{field.name}" for field in fields(MediaFile))
+_SELECT += " FROM media_files AS f"
+
+
+class MediaFiles:
+    def __init__(self, database: Database):
+        self._db = database
+
+    async def get(self, uuid: str) -> MediaFile | None:
+        async with self._db.reader() as connection:
+            rows = await connection.execute_fetchall(f"{_SELECT} WHERE f.uuid = ?", (uuid,))
+        return MediaFile(*rows[0]) if rows else None
+
+    async def find(
+        self,
+        *,
+        statuses: tuple[str, ...] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int = 1000,
+    ) -> list[MediaFile]:
+        """Rows of messages with ``start <= date < end`` (bounds optional), in message
+        order, optionally only those in ``statuses``."""
+        conditions, params = [], []
+        if statuses is not None:
+            _check_statuses(statuses)
+            conditions.append(f"f.status IN ({', '.join('?' for _ in statuses)})")
+            params += statuses
+        if start is not None:
+            conditions.append("m.date >= ?")
+            params.append(start)
+        if end is not None:
+            conditions.append("m.date < ?")
+            params.append(end)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        sql = (
+            f"{_SELECT} JOIN messages AS m USING (message_id) {where} "
+            "ORDER BY m.date, f.message_id LIMIT ?"
+        )
+        async with self._db.reader() as connection:
+            rows = await connection.execute_fetchall(sql, (*params, limit))
+        return [MediaFile(*row) for row in rows]
+
+    async def set_status(
+        self,
+        uuid: str,
+        status: str,
+        *,
+        reason: str | None = None,
+        file_path: str | None = None,
+        size: int | None = None,
+    ) -> bool:
+        """Record a download decision or result; False if the row no longer exists."""
+        _check_statuses((status,))
+        return await self._update(
+            "UPDATE media_files SET status = ?, reason = ?, file_path = ?, "
+            "size = coalesce(?, size) WHERE uuid = ?",
+            (status, reason, file_path, size, uuid),
+        )
+
+    async def set_location(
+        self, uuid: str, *, file_reference: bytes, access_hash: int | None = None
+    ) -> bool:
+        """Store a fresh ``file_reference`` (after FILE_REFERENCE_EXPIRED and a refetch)."""
+        return await self._update(
+            "UPDATE media_files SET file_reference = ?, "
+            "access_hash = coalesce(?, access_hash) WHERE uuid = ?",
+            (file_reference, access_hash, uuid),
+        )
+
+    async def _update(self, sql: str, params: tuple) -> bool:
+        async with self._db.write_lock:
+            cursor = await self._db.writer.execute(sql, params)
+            return cursor.rowcount > 0
+
+
+def _check_statuses(statuses: tuple[str, ...]) -> None:
+    unknown = set(statuses) - set(MEDIA_STATUSES)
+    if unknown:
+        raise ValueError(f"Unknown media status {sorted(unknown)}; use one of {MEDIA_STATUSES}.")
