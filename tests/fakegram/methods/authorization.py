@@ -12,6 +12,7 @@ import os
 from pyrogram import raw
 
 from ..rpc import CallContext, RpcError, handles
+from ..tl import self_user
 
 STATE = __name__
 
@@ -22,14 +23,9 @@ def _exports(ctx: CallContext) -> dict[bytes, tuple[int, int]]:
 
 
 def user_object(ctx: CallContext, user_id: int) -> raw.base.User:
-    """The account as a raw User (the world's TL when it knows the account)."""
-    try:
-        from .. import tl
-    except ImportError:  # pragma: no cover - the world's TL module is not there yet
-        tl = None
-    user = getattr(ctx.world, "users", {}).get(user_id)
-    if tl is not None and user is not None and hasattr(tl, "user"):
-        return tl.user(ctx.world, user, viewer_id=user_id)
+    """The account as it sees itself (a bare User when the world does not know it)."""
+    if ctx.world is not None and user_id in ctx.world.users:
+        return self_user(ctx.world, user_id)
     return raw.types.User(id=user_id, is_self=True, access_hash=0)
 
 

@@ -1,0 +1,195 @@
+"""fakegram outside pytest: the control API and `python -m tests.fakegram serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pyrogram
+import pytest
+from pyrogram import raw
+from pyrogram.errors import FloodWait
+
+from tests.fakegram import rsa_key
+from tests.fakegram.control import start_control
+from tests.fakegram.testing import TEST_API_HASH, TEST_API_ID
+from tests.fakegram.world.builder import WorldBuilder
+from tests.fakegram.world.worlddump import save_world
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def world():
+    w = WorldBuilder(now=1_700_000_000)
+    alice = w.account("alice")
+    bob = w.user("bob")
+    news = w.channel("News", username="news", members=[alice])
+    w.fill(news, 30, start=1_699_000_000, step=60)
+    dm = w.private(alice, bob)
+    w.post(dm, "hi", sender=bob, date=1_699_500_000)
+    return w.world
+
+
+@pytest.fixture
+async def control(fakegram, world):
+    server = await fakegram(world)
+    runner, port = await start_control(server)
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+        yield server, http
+    await runner.cleanup()
+
+
+async def newest_message(client: pyrogram.Client, chat) -> pyrogram.types.Message:
+    async for message in client.get_chat_history(chat, limit=1):
+        return message
+    raise AssertionError("the chat is empty")
+
+
+def alice_of(world):
+    return next(user for user in world.accounts() if user.username == "alice")
+
+
+async def test_posted_edited_and_deleted_messages_reach_the_client(control, fakegram_client, world):
+    server, http = control
+    client = await fakegram_client(server, alice_of(world).id)
+    async with http.post("/chats/news/messages", json={"text": "breaking"}) as response:
+        assert response.status == 201
+        posted = await response.json()
+    assert posted["id"] == 31
+    newest = await newest_message(client, "news")
+    assert (newest.id, newest.text) == (31, "breaking")
+
+    async with http.patch("/chats/news/messages/31", json={"text": "fixed"}) as response:
+        assert response.status == 200
+    (message,) = await client.get_messages("news", [31])
+    assert message.text == "fixed" and message.edit_date is not None
+
+    async with http.delete("/chats/news/messages/31") as response:
+        assert response.status == 200
+    assert (await newest_message(client, "news")).id == 30
+
+
+async def test_private_chat_and_media_through_the_control_api(control, fakegram_client, world):
+    server, http = control
+    client = await fakegram_client(server, alice_of(world).id)
+    body = {"account": "alice", "text": "look", "sender": "bob", "media": {"type": "photo"}}
+    async with http.post("/chats/bob/messages", json=body) as response:
+        assert response.status == 201, await response.text()
+    bob = next(u for u in world.users.values() if u.username == "bob")
+    newest = await newest_message(client, bob.id)
+    assert newest.caption == "look" and newest.photo is not None
+
+    async with http.post("/chats/bob/messages", json={"text": "x"}) as response:
+        assert response.status == 400
+        assert "account" in (await response.json())["error"]
+    async with http.post("/chats/nobody/messages", json={"text": "x"}) as response:
+        assert response.status == 404
+
+
+async def test_faults_and_counters_through_the_control_api(control, fakegram_client, world):
+    server, http = control
+    client = await fakegram_client(server, alice_of(world).id, sleep_threshold=0)
+    async with http.delete("/calls") as response:
+        assert response.status == 200
+    flood = {"method": "help.getNearestDc", "burst": 1, "refill_seconds": 20}
+    async with http.post("/faults/flood", json=flood) as response:
+        assert (await response.json())["flood"] == {
+            "help.getNearestDc": {"burst": 1, "refill_seconds": 20.0}
+        }
+    await client.invoke(raw.functions.help.GetNearestDc())
+    with pytest.raises(FloodWait) as caught:
+        await client.invoke(raw.functions.help.GetNearestDc())
+    assert caught.value.value == 20
+
+    error = {"method": "updates.getState", "code": 420, "message": "FLOOD_WAIT_3"}
+    async with http.post("/faults/error", json=error):
+        pass
+    with pytest.raises(FloodWait) as caught:
+        await client.invoke(raw.functions.updates.GetState())
+    assert caught.value.value == 3
+
+    async with http.get("/calls") as response:
+        calls = await response.json()
+    assert calls["calls"] == {"help.getNearestDc": 2, "updates.getState": 1}
+    async with http.delete("/faults") as response:
+        assert (await response.json())["flood"] == {}
+    async with http.post("/connections/drop", json={}) as response:
+        assert (await response.json())["dropped"] == 1
+    assert isinstance(
+        await client.invoke(raw.functions.updates.GetState()), raw.types.updates.State
+    )
+    assert server.connections_accepted == 2
+
+
+async def test_world_summary(control, world):
+    _, http = control
+    async with http.get("/world") as response:
+        summary = await response.json()
+    assert [a["name"] for a in summary["accounts"]] == ["alice"]
+    dialogs = {d["title"]: d for d in summary["dialogs"]}
+    assert dialogs["News"]["type"] == "channel" and dialogs["News"]["messages"] == 30
+    assert dialogs["Bob"]["type"] == "private" and dialogs["Bob"]["messages"] == 1
+
+
+def test_public_key_command_prints_the_fake_key():
+    pem = subprocess.run(
+        [sys.executable, "-m", "tests.fakegram", "public-key"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert pem == rsa_key.public_key_pem()
+    assert pem.startswith("-----BEGIN RSA PUBLIC KEY-----")
+
+
+@contextlib.asynccontextmanager
+async def serving(data_dir: Path, *args: str):
+    """Run `python -m tests.fakegram serve`; yield its JSON line; SIGTERM it after."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "tests.fakegram", "serve", "--data-dir", str(data_dir), *args),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield json.loads(await asyncio.wait_for(process.stdout.readline(), 60))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_serve_prints_its_line_writes_sessions_and_obeys_the_control_api(tmp_path, world):
+    save_world(world, tmp_path / "world.json")
+    async with serving(tmp_path, "--world", str(tmp_path / "world.json")) as line:
+        assert line["api_id"] == TEST_API_ID and line["api_hash"] == TEST_API_HASH
+        assert line["port"] == line["dc_ports"]["2"]
+        assert [a["name"] for a in line["accounts"]] == ["alice"]
+        session = tmp_path / "sessions" / "alice.session"
+        assert session.stat().st_mode & 0o777 == 0o600
+        (channel,) = [d for d in line["dialogs"] if d["type"] == "channel"]
+        assert (channel["title"], channel["messages"]) == ("News", 30)
+
+        client = pyrogram.Client(
+            "alice",
+            TEST_API_ID,
+            TEST_API_HASH,
+            workdir=str(tmp_path / "sessions"),
+            no_updates=True,
+        )
+        async with client:
+            assert client.me.username == "alice"
+            async with aiohttp.ClientSession(f"http://127.0.0.1:{line['control_port']}") as http:
+                url = f"/chats/{channel['id']}/messages"
+                async with http.post(url, json={"text": "from the control API"}) as response:
+                    assert response.status == 201, await response.text()
+                    posted = await response.json()
+            newest = await newest_message(client, channel["id"])
+            assert (newest.id, newest.text) == (posted["id"], "from the control API")
