@@ -21,6 +21,7 @@ the accounts given as ``{name: user_id}``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from multidict import CIMultiDictProxy
 
 from tgscraper.accounts import session_path, sessions_dir
 from tgscraper.app import create_app
@@ -42,6 +44,25 @@ PLACEHOLDER_API_ID = 1
 PLACEHOLDER_API_HASH = "0" * 32
 DEFAULT_ACCOUNT = "alice"
 _DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A complete HTTP answer (body already read)."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";")[0].strip()
+
+    def text(self) -> str:
+        return self.body.decode()
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 @dataclass
@@ -83,26 +104,24 @@ class Tgsc:
         api_key: Any = _DEFAULT,
         headers: Mapping[str, str] | None = None,
         **kwargs: Any,
-    ) -> aiohttp.ClientResponse:
-        """Send a request; `account=None` / `api_key=None` leave those headers out.
-        The body is read before returning (``await response.json()`` still works)."""
+    ) -> Reply:
+        """Send a request and read the whole answer; `account=None` / `api_key=None`
+        leave those headers out. For streams, use ``self.session`` directly."""
         sent = {**self.headers(account=account, api_key=api_key), **(headers or {})}
         async with self.session.request(method, self.url(path), headers=sent, **kwargs) as resp:
-            await resp.read()
-            return resp
+            return Reply(resp.status, resp.headers, await resp.read())
 
     async def json(self, method: str, path: str, *, status: int = 200, **kwargs: Any) -> Any:
         """Send a request, check the status, return the decoded JSON body."""
         response = await self.request(method, path, **kwargs)
-        body = await response.json(content_type=None)
-        assert response.status == status, (response.status, body)
-        return body
+        assert response.status == status, (response.status, response.body[:2000])
+        return response.json()
 
     async def close(self) -> None:
         if not self.closed:
             self.closed = True
-            await self.session.close()
             await self.server.close()
+            await self.session.close()
 
 
 def write_settings(data_dir: Path, values: Mapping[str, Any]) -> None:

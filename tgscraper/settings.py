@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import textwrap
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,9 @@ from tgscraper.schemas import StrictBoolean, StrictInteger, describe_errors
 
 SETTINGS_FILE = "settings.yaml"
 MEDIA_TYPES = ("photos", "videos", "voice_messages", "video_messages", "stickers", "gifs", "files")
+
+
+_BETWEEN = "Must be between {min} and {max}."
 
 
 def _describe(text: str) -> dict[str, str]:
@@ -92,12 +96,12 @@ class SettingsSchema(Schema):
     )
     media_concurrency = StrictInteger(
         load_default=4,
-        validate=validate.Range(min=1, max=32),
+        validate=validate.Range(min=1, max=32, error=_BETWEEN),
         metadata=_describe("Parallel background media downloads per account (1..32)"),
     )
     history_concurrency = StrictInteger(
         load_default=4,
-        validate=validate.Range(min=1, max=16),
+        validate=validate.Range(min=1, max=16, error=_BETWEEN),
         metadata=_describe(
             "Parallel sub-range fetches when filling a large gap of history (1..16; 1 disables)"
         ),
@@ -187,7 +191,8 @@ def render_yaml(settings: Settings) -> str:
     """settings.yaml text: a commented header documenting each key, then the values."""
     lines = ["# tgscraper settings (changes here need a restart; PATCH /api/v3/settings doesn't)"]
     for schema_field in SettingsSchema().fields.values():
-        lines.append(f"#   {schema_field.name}: {schema_field.metadata['description']}")
+        text = f"{schema_field.name}: {schema_field.metadata['description']}"
+        lines += textwrap.wrap(text, 88, initial_indent="#   ", subsequent_indent="#       ")
     body = yaml.safe_dump(settings.to_dict(), sort_keys=False, default_flow_style=False)
     return "\n".join(lines) + "\n" + body
 

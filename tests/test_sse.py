@@ -1,0 +1,144 @@
+"""The SSE helper: event format, errors as terminal events, pings, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from aiohttp import web
+from pyrogram import errors as tg_errors
+from pyrogram import raw
+
+from tgscraper.web.appkeys import STREAMS
+from tgscraper.web.routing import register_routes, route
+from tgscraper.web.sse import SSE_CONTENT_TYPE, open_stream
+
+
+@route("GET", "/test/stream", summary="Three events and done", content_type=SSE_CONTENT_TYPE)
+async def three_events(request: web.Request) -> web.StreamResponse:
+    async with open_stream(request) as stream:
+        for number in range(1, 4):
+            await stream.send({"n": number}, id=str(number))
+        await stream.send_raw('{"messages": [{"a": 1}]}', id="4")
+        await stream.send({"total": 4, "resumed_after": stream.last_event_id}, event="done")
+    return stream.response
+
+
+@route(
+    "GET", "/test/stream/{failure}", summary="One event, then fails", content_type=SSE_CONTENT_TYPE
+)
+async def failing_stream(request: web.Request) -> web.StreamResponse:
+    async with open_stream(request) as stream:
+        await stream.send({"n": 1}, id="1")
+        if request.match_info["failure"] == "flood":
+            answer = raw.types.RpcError(error_code=420, error_message="FLOOD_WAIT_9")
+            tg_errors.RPCError.raise_it(answer, raw.functions.messages.GetHistory)
+        raise RuntimeError("broken on purpose")
+    return stream.response
+
+
+@route("GET", "/test/waiting", summary="One event, then waits", content_type=SSE_CONTENT_TYPE)
+async def waiting_stream(request: web.Request) -> web.StreamResponse:
+    async with open_stream(request, ping_interval=0.05) as stream:
+        await stream.send({"n": 1}, id="1")
+        await asyncio.get_running_loop().create_future()  # waits until cancelled
+    return stream.response
+
+
+def add_routes(app: web.Application) -> None:
+    register_routes(app, three_events, failing_stream, waiting_stream)
+
+
+@pytest.fixture
+async def app(make_tgsc):
+    return await make_tgsc(setup=add_routes)
+
+
+def parse_events(text: str) -> list[dict]:
+    """SSE text -> [{"id"?, "event"?, "data"} | {"comment"}] in order."""
+    events = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        if not block.strip():
+            continue
+        event: dict = {}
+        for line in block.split("\n"):
+            field, _, value = line.partition(": ")
+            if field == "":
+                event["comment"] = value
+            elif field == "data":
+                event["data"] = json.loads(value)
+            else:
+                event[field] = value
+        events.append(event)
+    return events
+
+
+async def read_stream(app, path: str, **headers) -> tuple[web.Response, list[dict]]:
+    async with app.session.get(app.url(path), headers=headers) as response:
+        return response, parse_events((await response.read()).decode())
+
+
+async def test_events_have_ids_names_and_json_data(app):
+    response, events = await read_stream(app, "/test/stream", **{"Last-Event-ID": "0"})
+    assert response.status == 200
+    assert response.content_type == SSE_CONTENT_TYPE
+    assert events == [
+        {"id": "1", "data": {"n": 1}},
+        {"id": "2", "data": {"n": 2}},
+        {"id": "3", "data": {"n": 3}},
+        {"id": "4", "data": {"messages": [{"a": 1}]}},
+        {"event": "done", "data": {"total": 4, "resumed_after": "0"}},
+    ]
+    assert app.app[STREAMS] == set()
+
+
+async def test_exception_after_start_ends_with_an_error_event(app):
+    response, events = await read_stream(app, "/test/stream/crash")
+    assert response.status == 200
+    assert events[0] == {"id": "1", "data": {"n": 1}}
+    assert events[-1]["event"] == "error"
+    assert events[-1]["data"]["error"] == "internal_error"
+    assert "broken on purpose" not in json.dumps(events)
+
+
+async def test_telegram_error_in_a_stream_is_the_same_decision_as_http(app):
+    _, events = await read_stream(app, "/test/stream/flood")
+    assert events[-1] == {
+        "event": "error",
+        "data": {
+            "error": "flood_wait",
+            "detail": events[-1]["data"]["detail"],
+        },
+    }
+    assert "9 s" in events[-1]["data"]["detail"]
+
+
+async def test_pings_keep_a_waiting_stream_alive(app):
+    async with app.session.get(app.url("/test/waiting")) as response:
+        seen = b""
+        async with asyncio.timeout(30):
+            while b": ping" not in seen:
+                seen += await response.content.readany()
+    assert parse_events(seen.decode())[0] == {"id": "1", "data": {"n": 1}}
+
+
+async def test_shutdown_ends_open_streams_with_shutting_down(app):
+    async with app.session.get(app.url("/test/waiting")) as response:
+        first = await response.content.readuntil(b"\r\n\r\n")
+        assert parse_events(first.decode()) == [{"id": "1", "data": {"n": 1}}]
+        assert len(app.app[STREAMS]) == 1
+        closing = asyncio.create_task(app.close())
+        rest = await response.content.read()
+        await closing
+    events = [e for e in parse_events(rest.decode()) if "comment" not in e]
+    assert events == [
+        {
+            "event": "error",
+            "data": {
+                "error": "shutting_down",
+                "detail": events[0]["data"]["detail"],
+            },
+        }
+    ]
+    assert app.app[STREAMS] == set()
