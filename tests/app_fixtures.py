@@ -16,7 +16,14 @@ reuse across restarts, extra routes, a fakegram server for Telegram)::
 
 With ``telegram=server`` (a started ``tests.fakegram`` FakeTelegram), the app uses the
 fake's api_id/api_hash and real session files written by ``server.write_session`` for
-the accounts given as ``{name: user_id}``.
+the accounts given as ``{name: user_id}`` (default: every account of the world, named
+by its username)::
+
+    w = WorldBuilder()
+    alice = w.account("alice")
+    server = await fakegram(w.world)
+    app = await make_tgsc(telegram=server)          # X-Telegram-Username: alice
+    client = await app.app[SESSIONS].get("alice")   # the app's own started client
 """
 
 from __future__ import annotations
@@ -136,6 +143,15 @@ def write_placeholder_session(data_dir: Path, account: str) -> Path:
     return path
 
 
+def world_accounts(world: Any) -> dict[str, int]:
+    """{username: user id} of the accounts of a fakegram world."""
+    return {
+        user.username: user.id
+        for user in world.users.values()
+        if getattr(user, "is_account", False) and user.username
+    }
+
+
 MakeTgsc = Callable[..., Any]
 
 
@@ -149,7 +165,7 @@ async def make_tgsc(tmp_path: Path) -> AsyncIterator[MakeTgsc]:
         data_dir: Path | None = None,
         settings: Mapping[str, Any] | None = None,
         api_keys: tuple[str, ...] = (),
-        accounts: Mapping[str, int] | tuple[str, ...] = (DEFAULT_ACCOUNT,),
+        accounts: Mapping[str, int] | tuple[str, ...] | None = None,
         account: str | None = DEFAULT_ACCOUNT,
         telegram: Any = None,
         setup: Callable[[web.Application], None] | None = None,
@@ -162,10 +178,10 @@ async def make_tgsc(tmp_path: Path) -> AsyncIterator[MakeTgsc]:
         api_id, api_hash = PLACEHOLDER_API_ID, PLACEHOLDER_API_HASH
         if telegram is not None:
             api_id, api_hash = telegram.api_id, telegram.api_hash
-            for name, user_id in dict(accounts).items():
+            for name, user_id in dict(accounts or world_accounts(telegram.world)).items():
                 telegram.write_session(sessions_dir(data_dir), name, user_id)
         else:
-            for name in accounts:
+            for name in accounts or (DEFAULT_ACCOUNT,):
                 write_placeholder_session(data_dir, name)
         app_config = replace(
             Config(data_dir=data_dir, api_id=api_id, api_hash=api_hash, api_keys=api_keys),
