@@ -6,7 +6,6 @@ from pyrogram import raw
 
 from ..rpc import CallContext, handles
 from ..tl import channel_tl, peers_tl, resolve_channel
-from ..tl.dialogs import unread_count
 from .history import pinned_message
 
 _NOTIFY = raw.types.PeerNotifySettings()
@@ -37,7 +36,7 @@ async def get_full_channel(ctx: CallContext, req: raw.functions.channels.GetFull
         about=channel.about,
         read_inbox_max_id=dialog.read_inbox_max_id if dialog else 0,
         read_outbox_max_id=top.id if top else 0,
-        unread_count=unread_count(world, viewer, dialog) if dialog else 0,
+        unread_count=world.unread_count(viewer, dialog) if dialog else 0,
         chat_photo=raw.types.PhotoEmpty(id=0),
         notify_settings=_NOTIFY,
         bot_info=[],

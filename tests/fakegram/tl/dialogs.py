@@ -50,11 +50,6 @@ def list_dialogs(
     return rest if exclude_pinned else pinned + rest
 
 
-def unread_count(world: World, account: int, dialog: Dialog) -> int:
-    history = world.history(account, dialog.peer)
-    return len(history) - history.index_after_id(dialog.read_inbox_max_id)
-
-
 def dialog_tl(world: World, account: int, item: ListedDialog) -> raw.types.Dialog:
     dialog = item.dialog
     top_id = item.top_id
@@ -63,7 +58,7 @@ def dialog_tl(world: World, account: int, item: ListedDialog) -> raw.types.Dialo
         top_message=top_id,
         read_inbox_max_id=min(dialog.read_inbox_max_id, top_id),
         read_outbox_max_id=top_id,
-        unread_count=unread_count(world, account, dialog),
+        unread_count=world.unread_count(account, dialog),
         unread_mentions_count=dialog.unread_mentions_count,
         unread_reactions_count=0,
         unread_poll_votes_count=0,

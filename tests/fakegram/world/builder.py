@@ -292,8 +292,12 @@ class WorldBuilder(MediaFactory):
         pinned: bool = False,
         silent: bool = False,
         mentioned: bool = False,
+        ids: dict[int | None, int] | None = None,
     ) -> Message:
-        """Send a message to a chat; returns the sender's copy (or the channel's message)."""
+        """Send a message to a chat; returns the sender's copy (or the channel's message).
+
+        `ids` pins the message ids instead of taking the next ones: {None: id} for a
+        channel, {account id: id} per box (world files use it to keep ids on reload)."""
         sender_peer = sender.peer if sender is not None else self._default_sender(chat)
         boxes = self._boxes(chat)
         if not boxes:
@@ -304,15 +308,15 @@ class WorldBuilder(MediaFactory):
         elif date < last:
             raise ValueError(f"date {date} is before the chat's last message ({last})")
         broadcast = isinstance(chat, Channel) and not chat.megagroup
-        if broadcast and views is None:
+        content = action is None  # service messages have no views or author signature
+        if broadcast and content and views is None:
             views = 1
-        if broadcast and post_author is None and chat.signatures and isinstance(sender, User):
+        signed = broadcast and content and chat.signatures and isinstance(sender, User)
+        if signed and post_author is None:
             post_author = sender.title
         copies = []
         for owner, peer, history in boxes:
-            message_id = (
-                history.next_id if owner is None else self.world.state(owner).take_message_id()
-            )
+            message_id = self._message_id(owner, history, ids)
             copy = Message(
                 message_id,
                 date,
@@ -347,6 +351,15 @@ class WorldBuilder(MediaFactory):
         self.world.touch()
         return next((c for c in copies if c.owner == sender_peer), copies[0])
 
+    def _message_id(self, owner: int | None, history: History, ids: dict | None) -> int:
+        if owner is None:
+            return ids[None] if ids and None in ids else history.next_id
+        state = self.world.state(owner)
+        if ids and owner in ids:
+            state.next_message_id = max(state.next_message_id, ids[owner] + 1)
+            return ids[owner]
+        return state.take_message_id()
+
     @staticmethod
     def _link(copies: list[Message]) -> None:
         if len(copies) > 1:
@@ -371,18 +384,27 @@ class WorldBuilder(MediaFactory):
         users: Iterable[User] = (),
         reply_to: Message | int | None = None,
         date: int | None = None,
+        ids: dict[int | None, int] | None = None,
     ) -> Message:
         """A service message ("chat_create", "channel_create", "pin", "chat_add_user", ...)."""
         action = Action(kind, title=title, users=[user.id for user in users])
-        return self.post(chat, sender=sender, action=action, reply_to=reply_to, date=date)
+        return self.post(chat, sender=sender, action=action, reply_to=reply_to, date=date, ids=ids)
 
-    def pin(self, chat: Chat, message: Message, *, sender: User | None = None) -> Message:
+    def pin(
+        self,
+        chat: Chat,
+        message: Message,
+        *,
+        sender: User | None = None,
+        date: int | None = None,
+        ids: dict[int | None, int] | None = None,
+    ) -> Message:
         """Pin a message: marks it pinned and posts the "pinned" service message."""
         for copy in message.all_copies():
             copy.pinned = True
             copy.changed()
         self.world.touch()
-        return self.service(chat, "pin", sender=sender, reply_to=message)
+        return self.service(chat, "pin", sender=sender, reply_to=message, date=date, ids=ids)
 
     def forward(
         self,

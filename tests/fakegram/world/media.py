@@ -75,6 +75,7 @@ class MediaFactory:
             date if date is not None else self.now(),
             dc_id,
             self._sizes(seed, w, h, size),
+            seed,
         )
         self.world.add_file(photo)
         return photo

@@ -165,6 +165,8 @@ class Photo:
     date: int
     dc_id: int
     sizes: list[PhotoSize]
+    #: the seed the sizes' seeds derive from
+    seed: int = 0
     reference_generation: int = 0
 
     @property
@@ -578,6 +580,11 @@ class World:
 
     def dialog(self, account_id: int, peer: int) -> Dialog | None:
         return self.state(account_id).dialogs.get(peer)
+
+    def unread_count(self, account_id: int, dialog: Dialog) -> int:
+        """Messages of the dialog above its read mark."""
+        history = self.history(account_id, dialog.peer)
+        return len(history) - history.index_after_id(dialog.read_inbox_max_id)
 
     def ensure_dialog(self, account_id: int, peer: int, date: int) -> Dialog:
         dialogs = self.state(account_id).dialogs
