@@ -23,11 +23,22 @@ messages, the rest down to the gap's start is complete. A claim never reaches pa
 ``horizon`` (the second the fill started: messages can still arrive in it). A fill that
 stops half-way has committed claims only for what it fetched.
 
+Each page must be requested strictly below the previous one (``offset_id`` = the last id
+received; the first page with ``offset_date`` = the gap's end), and the reasoning relies on
+Telegram's dates never decreasing as ids grow (both are assigned when a message is sent;
+imported history keeps its original date in the forward header, not in ``date``).
+
 A :class:`Claim` lists the ids of every message Telegram has in its range, so the store
 deletes cached rows in that range that Telegram no longer has. That is how
 ``force_refresh`` works: the planner fills the whole requested range as one gap (ignoring
 coverage); edits are upserts, deletions fall out of the claims, and a refresh that dies
 half-way loses nothing it did not replace.
+
+Parallel filling: split a large gap into *date* sub-gaps ``[D0, D1), [D1, D2), ...`` (pick
+the ``D``s from the dates of a cheap probe of evenly spaced messages) and give each its own
+``FillProgress``; they are independent, their claims merge in the coverage table, and no
+second is ever split between two fills. (Splitting by message id instead would let two
+fills each claim half of a shared second — and delete the other half.)
 """
 
 from __future__ import annotations
