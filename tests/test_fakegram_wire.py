@@ -19,6 +19,7 @@ from pyrogram.raw.core import GzipPacked, Message, MsgContainer, TLObject
 
 from tests.fakegram.rpc import CallContext
 from tests.fakegram.testing import make_client
+from tests.fakegram.world.builder import WorldBuilder
 
 USER_ID = 777000111
 
@@ -466,3 +467,29 @@ async def test_a_key_is_only_known_on_its_dc(server):
         await session.send(NEAREST, salt=key.salt)
         (answer,) = await session.receive()
         assert answer.body == -404
+
+
+# -- with a world ---------------------------------------------------------------------------------
+
+
+async def test_readme_example_history_through_the_fixtures(fakegram, fakegram_client):
+    w = WorldBuilder()
+    alice = w.account("alice")
+    news = w.channel("News", username="news", members=[alice])
+    w.fill(news, 500, start=1_700_000_000, step=1)
+
+    server = await fakegram(w.world)
+    client = await fakegram_client(server, alice.id, sleep_threshold=0)
+    assert client.me.id == alice.id
+    assert len([m async for m in client.get_chat_history("news")]) == 500
+    assert server.calls["messages.getHistory"] == 6
+
+
+async def test_an_account_at_home_on_dc4(fakegram, fakegram_client):
+    w = WorldBuilder()
+    carol = w.account("carol", dc_id=4)
+    server = await fakegram(w.world)
+    client = await fakegram_client(server, carol.id)
+    assert client.me.username == "carol"
+    assert [key.user_id for key in server.keys_on(4).values()] == [carol.id]
+    assert server.keys_on(2) == {}

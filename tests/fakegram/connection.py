@@ -10,6 +10,7 @@ session's outbox and a single writer task per connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import struct
@@ -77,6 +78,8 @@ class Connection:
             pass
         except (transport.TransportError, HandshakeError) as e:
             log.info("fakegram DC%s: closing connection: %s", self.dc.dc_id, e)
+        except Exception:
+            log.exception("fakegram DC%s: closing connection after a server error", self.dc.dc_id)
         finally:
             self.close()
             await writer_task
@@ -92,7 +95,7 @@ class Connection:
             session.detach(self)
         if self._disconnect_timer is not None:
             self._disconnect_timer.cancel()
-        if self.writer.can_write_eof():
+        with contextlib.suppress(OSError, RuntimeError):  # the client may be gone already
             self.writer.write_eof()
         self._disconnect_timer = asyncio.get_running_loop().call_later(DRAIN_SECONDS, self.close)
         self._wake.set()
