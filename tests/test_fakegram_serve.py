@@ -14,7 +14,7 @@ import aiohttp
 import pyrogram
 import pytest
 from pyrogram import raw
-from pyrogram.errors import FloodWait
+from pyrogram.errors import FloodWait, Unauthorized
 
 from tests.fakegram import rsa_key
 from tests.fakegram.control import start_control
@@ -126,6 +126,17 @@ async def test_faults_and_counters_through_the_control_api(control, fakegram_cli
         await client.invoke(raw.functions.updates.GetState()), raw.types.updates.State
     )
     assert server.connections_accepted == 2
+
+
+async def test_log_out_revokes_the_account_keys(control, fakegram_client, world):
+    server, http = control
+    client = await fakegram_client(server, alice_of(world).id)
+    async with http.post("/accounts/alice/log-out") as response:
+        assert (await response.json()) == {"logged_out": 1}
+    with pytest.raises(Unauthorized):
+        await client.invoke(raw.functions.updates.GetState())
+    async with http.post("/accounts/news/log-out") as response:
+        assert response.status == 400
 
 
 async def test_world_summary(control, world):

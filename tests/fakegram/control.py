@@ -284,6 +284,14 @@ async def restart(request: web.Request) -> web.Response:
     return web.json_response({"restarted": True})
 
 
+async def log_out(request: web.Request) -> web.Response:
+    builder = request.app[BUILDER]
+    account = find_peer(builder, request.match_info["account"])
+    if not (isinstance(account, User) and account.is_account):
+        raise ControlError(400, f"{request.match_info['account']!r} is not an account")
+    return web.json_response({"logged_out": request.app[SERVER].log_out(account.id)})
+
+
 async def get_calls(request: web.Request) -> web.Response:
     server = request.app[SERVER]
     return web.json_response({"calls": server.calls, "unknown": server.unknown_calls})
@@ -311,6 +319,7 @@ def create_control_app(server: FakeTelegram) -> web.Application:
     app.router.add_post("/faults/byte-rate", set_byte_rate)
     app.router.add_post("/connections/drop", drop_connections)
     app.router.add_post("/restart", restart)
+    app.router.add_post("/accounts/{account}/log-out", log_out)
     app.router.add_get("/calls", get_calls)
     app.router.add_delete("/calls", reset_calls)
     return app

@@ -210,6 +210,14 @@ class FakeTelegram:
         """Log an auth key into an account (None: log it out)."""
         self.auth_keys[auth_key_id].user_id = user_id
 
+    def log_out(self, user_id: int) -> int:
+        """Revoke every auth key of an account (its clients then get 401
+        AUTH_KEY_UNREGISTERED); returns how many keys were logged out."""
+        keys = [key for key in self.auth_keys.values() if key.user_id == user_id]
+        for key in keys:
+            key.user_id = None
+        return len(keys)
+
     def session(self, key: AuthKey, session_id: bytes) -> ServerSession:
         session = self.sessions.get((key.id, session_id))
         if session is None:
