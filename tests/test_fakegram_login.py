@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
+import pyrogram
 import pytest
 from pyrogram import raw
+from pyrogram.errors import (
+    AuthKeyUnregistered,
+    AuthTokenExpired,
+    PasswordHashInvalid,
+    PhoneCodeInvalid,
+    PhoneNumberInvalid,
+    PhoneNumberUnoccupied,
+    SessionPasswordNeeded,
+    TakeoutInvalid,
+)
+from pyrogram.qrlogin import QRLogin
 from pyrogram.utils import compute_password_check, compute_password_hash
 
 from tests.fakegram import srp
@@ -424,3 +437,171 @@ async def test_takeout_session(offline, world):
     ctx.takeout_id = takeout.id
     assert await _call(ctx, finish) is True
     assert await _rpc_error(_call(ctx, finish)) == (400, "TAKEOUT_INVALID")
+
+
+# ------------------------------------------------------------------- stock kurigram, end to end
+
+
+@pytest.fixture
+async def server(fakegram, world):
+    return await fakegram(world)
+
+
+@pytest.fixture
+async def fresh(server, tmp_path):
+    """`await fresh()` -> a connected client with a brand-new key (real key exchange)."""
+    clients = []
+
+    async def connect() -> pyrogram.Client:
+        client = server.fresh_client(f"fresh{len(clients)}", tmp_path)
+        clients.append(client)
+        assert await client.connect() is False
+        return client
+
+    yield connect
+    for client in clients:
+        if client.is_connected:
+            await client.disconnect()
+
+
+async def _qr_login(qr: QRLogin, phone: pyrogram.Client):
+    """Show the token to the "phone" and wait, as a QR login does."""
+    waiting = asyncio.create_task(qr.wait(timeout=20))
+    await phone.invoke(raw.functions.auth.AcceptLoginToken(token=qr.r.token))
+    return await waiting
+
+
+async def test_qr_login(server, world, fresh, fakegram_client):
+    alice = _account(world, "alice")
+    phone = await fakegram_client(server, alice.id)
+    client = await fresh()
+    qr = QRLogin(client)
+    await qr.recreate()
+    assert qr.url.startswith("tg://login?token=")
+    user = await _qr_login(qr, phone)
+    assert user.id == alice.id
+    assert (await client.get_me()).id == alice.id
+    assert await client.storage.user_id() == alice.id
+
+
+async def test_qr_login_with_2fa(server, world, fresh, fakegram_client):
+    bob = _account(world, "bob")
+    phone = await fakegram_client(server, bob.id)
+    client = await fresh()
+    qr = QRLogin(client)
+    await qr.recreate()
+    with pytest.raises(SessionPasswordNeeded):
+        await _qr_login(qr, phone)
+    assert await client.get_password_hint() == "sesame"
+    with pytest.raises(PasswordHashInvalid):
+        await client.check_password("not it")
+    with pytest.raises(AuthKeyUnregistered):
+        await client.get_me()
+    assert (await client.check_password(PASSWORD)).id == bob.id
+    assert (await client.get_me()).id == bob.id
+
+
+async def test_expired_token_and_re_export(server, world, fresh, fakegram_client):
+    alice = _account(world, "alice")
+    phone = await fakegram_client(server, alice.id)
+    clock = login_state(server).clock = Clock()
+    client = await fresh()
+    qr = QRLogin(client)
+    await qr.recreate()
+    expired = qr.r
+    clock.now += login_state(server).token_ttl
+    with pytest.raises(AuthTokenExpired):
+        await phone.invoke(raw.functions.auth.AcceptLoginToken(token=expired.token))
+    await qr.recreate()
+    assert qr.r.token != expired.token and qr.r.expires > expired.expires
+    assert (await _qr_login(qr, phone)).id == alice.id
+
+
+@pytest.mark.parametrize(("username", "password"), [("carol", None), ("dave", PASSWORD)])
+async def test_qr_login_migrates_to_the_accounts_dc(
+    server, world, fresh, fakegram_client, username, password
+):
+    account = _account(world, username)
+    phone = await fakegram_client(server, account.id)
+    client = await fresh()
+    assert await client.storage.dc_id() == 2
+    qr = QRLogin(client)
+    await qr.recreate()
+    if password is None:
+        assert (await _qr_login(qr, phone)).id == account.id
+    else:
+        with pytest.raises(SessionPasswordNeeded):
+            await _qr_login(qr, phone)
+        assert (await client.check_password(password)).id == account.id
+    assert await client.storage.dc_id() == 4
+    (key,) = [k for k in server.keys_on(4).values() if k.key == await client.storage.auth_key()]
+    assert key.user_id == account.id
+    assert (await client.get_me()).id == account.id
+
+
+@pytest.mark.parametrize(("username", "password"), [("alice", None), ("bob", PASSWORD)])
+async def test_phone_code_login_end_to_end(server, world, fresh, username, password):
+    account = _account(world, username)
+    client = await fresh()
+    sent = await client.send_code(account.phone)
+    code = login_code_for(account.phone)
+    with pytest.raises(PhoneCodeInvalid):
+        await client.sign_in(account.phone, sent.phone_code_hash, str(int(code) ^ 1).zfill(5))
+    if password is None:
+        user = await client.sign_in(account.phone, sent.phone_code_hash, code)
+    else:
+        with pytest.raises(SessionPasswordNeeded):
+            await client.sign_in(account.phone, sent.phone_code_hash, code)
+        with pytest.raises(PasswordHashInvalid):
+            await client.check_password(password + "!")
+        user = await client.check_password(password)
+    assert user.id == account.id
+    assert (await client.get_me()).id == account.id
+
+
+async def test_phone_login_follows_phone_migrate(server, world, fresh):
+    carol = _account(world, "carol")
+    client = await fresh()
+    sent = await client.send_code(carol.phone)
+    assert await client.storage.dc_id() == 4
+    user = await client.sign_in(carol.phone, sent.phone_code_hash, login_code_for(carol.phone))
+    assert user.id == carol.id
+    assert (await client.get_me()).id == carol.id
+
+
+async def test_unknown_phone_number(server, fresh):
+    client = await fresh()
+    sent = await client.send_code("+999 662 0000")
+    with pytest.raises(PhoneNumberUnoccupied):
+        await client.sign_in("+999 662 0000", sent.phone_code_hash, login_code_for("9996620000"))
+    with pytest.raises(PhoneNumberInvalid):
+        await client.send_code("+1")
+
+
+async def test_log_out_then_calls_are_unauthorized(server, world, fakegram_client):
+    alice = _account(world, "alice")
+    client = await fakegram_client(server, alice.id)
+    (key,) = server.keys_on(2).values()
+    assert await client.invoke(raw.functions.auth.LogOut())
+    assert key.user_id is None
+    with pytest.raises(AuthKeyUnregistered):
+        await client.get_me()
+
+
+async def test_pyrogram_log_out(server, world, fakegram_client):
+    carol = _account(world, "carol")
+    client = await fakegram_client(server, carol.id)
+    (key,) = server.keys_on(4).values()
+    assert key.user_id == carol.id
+    assert await client.log_out() is True
+    assert key.user_id is None and not client.is_connected
+
+
+async def test_takeout_session_end_to_end(server, world, fakegram_client):
+    client = await fakegram_client(server, _account(world, "alice").id)
+    takeout = await client.invoke(raw.functions.account.InitTakeoutSession(message_users=True))
+    finish = raw.functions.account.FinishTakeoutSession(success=True)
+    wrapped = raw.functions.InvokeWithTakeout(takeout_id=takeout.id, query=finish)
+    assert await client.invoke(wrapped) is True
+    with pytest.raises(TakeoutInvalid):
+        await client.invoke(wrapped)
