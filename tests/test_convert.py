@@ -672,3 +672,101 @@ def test_not_modified_answer_is_empty():
 def test_record_row_round_trip():
     _, record = convert_one(service(80, raw.types.MessageActionChatAddUser(users=[1, 2])))
     assert MessageRecord.from_row(record.row()) == record
+
+
+# -- against kurigram's own parser, over real MTProto (fakegram's demo world) ---------------
+
+KURIGRAM_MEDIA = {
+    "PHOTO": "photos",
+    "VIDEO": "videos",
+    "VOICE": "voice_messages",
+    "VIDEO_NOTE": "video_messages",
+    "STICKER": "stickers",
+    "ANIMATION": "gifs",
+    "AUDIO": "files",
+    "DOCUMENT": "files",
+}
+
+
+COMPARED_FIELDS = [
+    "message_id", "date", "edit_date", "sender_id", "message", "reply_to", "reply_quote_text",
+    "post_author", "is_forwarded", "forwarded_from_user_id", "forwarded_from_channel_id",
+    "forwarded_from_date", "media_type", "views", "forwards", "grouped_id",
+]  # fmt: skip
+
+
+def expected_from_kurigram(message) -> dict:
+    """What our record must say, read off kurigram's high-level Message."""
+    sender = message.from_user or message.sender_chat
+    origin = message.forward_origin
+    origin_user = getattr(origin, "sender_user", None)
+    origin_chat = getattr(origin, "chat", None) or getattr(origin, "sender_chat", None)
+    quote = message.quote
+    media = message.media.name if message.media else None
+    return {
+        "message_id": message.id,
+        "date": int(message.date.timestamp()),
+        "edit_date": int(message.edit_date.timestamp()) if message.edit_date else None,
+        "sender_id": sender.id if sender else None,
+        "message": (message.text or message.caption or None) if not message.service else None,
+        "reply_to": message.reply_to_message_id,
+        "reply_quote_text": quote.text if quote else None,
+        "post_author": message.author_signature,
+        "is_forwarded": int(origin is not None),
+        "forwarded_from_user_id": origin_user.id if origin_user else None,
+        "forwarded_from_channel_id": origin_chat.id if origin_chat else None,
+        "forwarded_from_date": int(origin.date.timestamp()) if origin else None,
+        "media_type": KURIGRAM_MEDIA.get(media),
+        "views": message.views,
+        "forwards": message.forwards,
+        "grouped_id": message.media_group_id,
+        "is_service": bool(message.service),
+    }
+
+
+def record_view(record: MessageRecord) -> dict:
+    """The record's fields that expected_from_kurigram() describes."""
+    view = {name: getattr(record, name) for name in COMPARED_FIELDS}
+    view["is_service"] = record.action is not None
+    return view
+
+
+@pytest.mark.parametrize("chat_name", ["technews", "devchat", "Family", "me"])
+async def test_matches_kurigram_over_mtproto(fakegram, fakegram_client, chat_name):
+    from pyrogram import utils
+
+    from tests.fakegram.world.demo import build_demo_world
+
+    world = build_demo_world()
+    alice = next(u for u in world.users.values() if u.username == "alice")
+    server = await fakegram(world)
+    client = await fakegram_client(server, alice.id, sleep_threshold=0)
+    if chat_name == "Family":
+        chat = -next(g.id for g in world.chats.values() if g.title == "Family")
+    else:
+        chat = chat_name
+    peer = await client.resolve_peer(chat)
+    dialog_id = alice.id if chat == "me" else utils.get_peer_id(peer)  # InputPeerSelf
+
+    answer = await client.invoke(
+        raw.functions.messages.GetHistory(
+            peer=peer, offset_id=0, offset_date=0, add_offset=0, limit=100, max_id=0, min_id=0,
+            hash=0,
+        )
+    )  # fmt: skip
+    batch = convert_messages(answer, dialog_id)
+    assert len(batch.records) == len(answer.messages) > 0
+
+    parsed = {m.id: m async for m in client.get_chat_history(chat, limit=100)}
+    assert set(parsed) == {r.message_id for r in batch.records}
+    kinds = set()
+    for record in batch.records:
+        assert record_view(record) == expected_from_kurigram(parsed[record.message_id])
+        kinds.add(record.media_type)
+        if record.media_type:
+            media = next(m for m in batch.media if m.uuid == record.media_uuid)
+            file = getattr(parsed[record.message_id], parsed[record.message_id].media.value)
+            assert record.media_size == media.size == file.file_size
+            assert record.media_original_filename == getattr(file, "file_name", None)
+    if chat_name in ("technews", "devchat"):
+        assert len(kinds) > 3  # the demo world mixes every media kind in
