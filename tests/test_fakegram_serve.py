@@ -204,3 +204,24 @@ async def test_serve_prints_its_line_writes_sessions_and_obeys_the_control_api(t
                     posted = await response.json()
             newest = await newest_message(client, channel["id"])
             assert (newest.id, newest.text) == (posted["id"], "from the control API")
+
+
+async def test_serve_with_the_demo_world(tmp_path):
+    async with serving(tmp_path) as line:
+        assert line["accounts"] and line["dialogs"]
+        for account in line["accounts"]:
+            assert (tmp_path / "sessions" / f"{account['name']}.session").is_file()
+        assert max(d["messages"] for d in line["dialogs"]) >= 1000
+        assert {"channel", "supergroup", "group", "private"} <= {d["type"] for d in line["dialogs"]}
+        account = line["accounts"][0]
+        client = pyrogram.Client(
+            account["name"],
+            TEST_API_ID,
+            TEST_API_HASH,
+            workdir=str(tmp_path / "sessions"),
+            no_updates=True,
+        )
+        async with client:
+            assert client.me.id == account["id"]
+            dialogs = [d async for d in client.get_dialogs()]
+            assert dialogs

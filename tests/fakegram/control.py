@@ -177,9 +177,10 @@ def _chat_type(peer: Any) -> str:
 
 
 def describe_world(world: Any) -> dict[str, Any]:
-    """Accounts and the dialogs they have (messages counted in each account's view)."""
+    """Accounts and their dialogs: a channel or group once (with every account in it), a
+    private chat once per account (the same user id names a different chat for each)."""
     accounts = []
-    dialogs: dict[int, dict[str, Any]] = {}
+    dialogs: dict[tuple[int, int | None], dict[str, Any]] = {}
     for user in world.accounts():
         name = account_name(user)
         accounts.append(
@@ -194,11 +195,12 @@ def describe_world(world: Any) -> dict[str, Any]:
         )
         for peer in world.state(user.id).dialogs:
             chat = world.peer_object(peer)
+            private = isinstance(chat, User)
             entry = dialogs.setdefault(
-                peer,
+                (peer, user.id if private else None),
                 {
                     "id": peer,
-                    "title": chat.title,
+                    "title": "Saved Messages" if peer == user.id else chat.title,
                     "type": _chat_type(chat),
                     "messages": 0,
                     "accounts": [],
