@@ -299,3 +299,57 @@ async def test_messages_after_the_horizon_are_fetched_next_time(cache):
     await fill(cache, history, JAN, later + 1, horizon=later)
     assert history.requests - before == 1
     assert (await cached_ids(cache))[-2:] == [5000, 5001]
+
+
+# -- the contract over real MTProto: raw getHistory pages -> convert -> FillProgress -------
+
+
+async def wire_fill(client, peer, dialog_id, cache, start, end, horizon):
+    from pyrogram import raw
+
+    from tgscraper.telegram.convert import convert_messages
+
+    for gap_start, gap_end in await cache.gaps(start, end):
+        progress = FillProgress(gap_start, gap_end, horizon=horizon)
+        offset_id, offset_date = 0, gap_end
+        while not progress.done:
+            answer = await client.invoke(
+                raw.functions.messages.GetHistory(
+                    peer=peer, offset_id=offset_id, offset_date=offset_date, add_offset=0,
+                    limit=100, max_id=0, min_id=0, hash=0,
+                )
+            )  # fmt: skip
+            page = convert_messages(answer, dialog_id)
+            claim = progress.after_page(page.records, exhausted=len(answer.messages) < 100)
+            await cache.write_batch(page, claim)
+            if answer.messages:
+                offset_id, offset_date = answer.messages[-1].id, 0
+
+
+async def test_fill_over_mtproto_with_a_crowded_second(fakegram, fakegram_client, tmp_path):
+    from tests.fakegram.world.builder import WorldBuilder
+
+    w = WorldBuilder(now=MAR)
+    alice = w.account("alice")
+    news = w.channel("News", username="newsroom", members=[alice])
+    w.fill(news, 120, start=JAN, step=3600)
+    w.fill(news, 250, start=FEB, step=0)  # 250 messages in one second
+    w.fill(news, 130, start=FEB + 60, step=3600)
+    server = await fakegram(w.world)
+    client = await fakegram_client(server, alice.id, sleep_threshold=0)
+    peer = await client.resolve_peer("newsroom")
+    dialog_id = -1000000000000 - peer.channel_id
+
+    manager = CacheManager(tmp_path)
+    try:
+        cache = await manager.dialog(dialog_id, "alice")
+        server.reset_calls()
+        await wire_fill(client, peer, dialog_id, cache, JAN, MAR + 1, horizon=MAR)
+        assert server.calls["messages.getHistory"] == 6  # 500 messages, pages of 100
+        assert await cached_ids(cache) == list(range(1, 501))
+        assert await cache.coverage() == [(JAN, MAR)]
+        server.reset_calls()
+        await wire_fill(client, peer, dialog_id, cache, JAN, MAR, horizon=MAR)
+        assert server.calls["messages.getHistory"] == 0
+    finally:
+        await manager.close()
