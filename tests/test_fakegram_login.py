@@ -300,6 +300,19 @@ async def test_each_get_password_is_a_new_challenge_with_one_cached_verifier(off
     assert await _rpc_error(_call(ctx, request)) == (400, "SRP_ID_INVALID")
 
 
+async def test_concurrent_logins_share_one_verifier(offline, world):
+    server, _ = offline
+    bob = _account(world, "bob")
+    keys = [_ctx(server, user_id=bob.id) for _ in range(3)]
+    states = await asyncio.gather(
+        *(_call(ctx, raw.functions.account.GetPassword()) for ctx in keys)
+    )
+    answers = [compute_password_check(state, PASSWORD) for state in states]
+    for ctx, answer in zip(keys, answers, strict=True):
+        done = await _call(ctx, raw.functions.auth.CheckPassword(password=answer))
+        assert done.user.id == bob.id
+
+
 async def test_get_password_of_an_account_without_2fa(offline, world):
     server, _ = offline
     ctx = _ctx(server, user_id=_account(world, "alice").id)

@@ -27,6 +27,7 @@ Helpers for tests and the control API (no second client needed):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
@@ -100,8 +101,8 @@ class LoginState:
     codes: dict[str, SentCode] = field(default_factory=dict)
     #: auth_key_id -> account that passed the first factor and owes its 2FA password
     password_pending: dict[int, int] = field(default_factory=dict)
-    #: account id -> (password it was computed for, verifier); see methods/password.py
-    verifiers: dict[int, tuple[str, PasswordVerifier]] = field(default_factory=dict)
+    #: account id -> (password, its verifier being computed or done); see methods/password.py
+    verifiers: dict[int, tuple[str, asyncio.Future[PasswordVerifier]]] = field(default_factory=dict)
     #: auth_key_id -> (account, the SRP challenge of its latest account.getPassword)
     challenges: dict[int, tuple[int, SrpChallenge]] = field(default_factory=dict)
     #: takeout id -> account; see methods/takeout.py

@@ -9,6 +9,7 @@ a worker thread) and recomputed only if the world changes the password.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,14 @@ def _caller(ctx: CallContext) -> User:
 
 
 async def verifier_for(server: FakeTelegram, user: User) -> PasswordVerifier:
-    """The account's SRP verifier (cached per account and password)."""
+    """The account's SRP verifier, computed once per account and password (concurrent
+    callers share the one computation, so they all see the same salts)."""
     cache = login_state(server).verifiers
     cached = cache.get(user.id)
     if cached is None or cached[0] != user.password:
-        cached = cache[user.id] = (user.password, await make_verifier(user.password))
-    return cached[1]
+        computing = asyncio.ensure_future(make_verifier(user.password))
+        cached = cache[user.id] = (user.password, computing)
+    return await cached[1]
 
 
 def _no_password() -> dict:
