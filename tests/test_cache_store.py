@@ -370,3 +370,12 @@ async def test_summary_of_an_empty_cache(cache):
     assert (summary["coverage"], summary["message_count"]) == ([], 0)
     assert summary["oldest_message"] is None and summary["newest_message"] is None
     assert summary["media"] == {"count": 0, "by_status": {}, "bytes_on_disk": 0}
+
+
+async def test_write_result_in_stream_order(cache):
+    page = batch([record(5, T0 + 9), record(4, T0 + 9), record(3, T0 + 5), record(2, T0 - 1)])
+    result = await cache.write_batch(page)
+    ids = [orjson.loads(blob)["message_id"] for _, blob in result.in_order(T0, T0 + 10)]
+    assert ids == [3, 4, 5]  # message 2 is before the range
+    newest = result.in_order(T0, T0 + 10, newest_first=True)
+    assert [key for key, _ in newest] == [(T0 + 9, 5), (T0 + 9, 4), (T0 + 5, 3)]

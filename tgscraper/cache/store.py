@@ -69,13 +69,27 @@ _IN_JSON = "(SELECT value FROM json_each(?))"
 
 @dataclass(slots=True)
 class WriteResult:
-    """``json``: each record's stored JSON, in the batch's order; ``deleted``: ids of cached
-    messages the claim removed (gone from Telegram); ``removed_media``: uuids whose rows
-    were dropped (their message was deleted, or an edit replaced the file)."""
+    """``json``: each record's stored JSON and ``keys`` its (date, message_id), both in the
+    batch's order; ``deleted``: ids of cached messages the claim removed (gone from
+    Telegram); ``removed_media``: uuids whose rows were dropped (their message was deleted,
+    or an edit replaced the file)."""
 
     json: list[bytes] = field(default_factory=list)
+    keys: list[tuple[int, int]] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     removed_media: list[str] = field(default_factory=list)
+
+    def in_order(
+        self, start: int, end: int, *, newest_first: bool = False
+    ) -> list[tuple[tuple[int, int], bytes]]:
+        """(key, JSON) of the written messages with ``start <= date < end``, in stream
+        order: what a history stream sends for this page."""
+        chosen = [
+            (key, blob) for key, blob in zip(self.keys, self.json, strict=True)
+            if start <= key[0] < end
+        ]  # fmt: skip
+        chosen.sort(key=lambda item: item[0], reverse=newest_first)
+        return chosen
 
 
 class BatchWriter:
@@ -143,7 +157,8 @@ class BatchWriter:
             (*record.row(), blob, fetched_at)
             for record, blob in zip(batch.records, blobs, strict=True)
         ]
-        result = WriteResult(json=blobs)
+        keys = [(record.date, record.message_id) for record in batch.records]
+        result = WriteResult(json=blobs, keys=keys)
         removed: list[tuple[str, str | None]] = []
         await writer.execute("BEGIN IMMEDIATE")
         try:
