@@ -6,7 +6,8 @@ the manager). Methods:
 * ``await gaps(start, end) -> [(start, end), ...]`` — uncovered parts of ``[start, end)``.
 * ``await coverage() -> [(start, end), ...]`` — the merged coverage intervals.
 * ``await write_batch(batch, claim=None) -> WriteResult`` — store one converted page
-  (``store.py``; the claim comes from ``coverage.FillProgress``).
+  (``store.py``; the claim comes from ``coverage.FillProgress``); ``result.in_order(start,
+  end, newest_first=...)`` is the page's stored JSON ready to stream.
 * ``read_range(start, end, *, newest_first=False, batch_size=1000, after=None)`` — async
   iterator of ``CachedBatch(json, last)`` (``reader.py``).
 * ``await message_key(message_id) -> (date, message_id) | None`` — for ``Last-Event-ID``.
