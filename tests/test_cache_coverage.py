@@ -1,11 +1,14 @@
 """Coverage intervals: gaps in SQL, merge on insert, and what each Telegram page proves."""
 
 import asyncio
+import tempfile
+from pathlib import Path
 
 import aiosqlite
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.cache_support import DAY, History, cached_ids, fill
 from tgscraper.cache.coverage import Claim, FillProgress, add_interval, gaps, intervals
@@ -13,6 +16,9 @@ from tgscraper.cache.db import migrate
 from tgscraper.cache.manager import CacheManager
 
 DOMAIN = 40  # seconds in the property tests: small, so layouts collide a lot
+
+# Keep hypothesis' own files out of the checkout.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "tgscraper-hypothesis")
 
 
 # -- a model: coverage as a set of seconds ----------------------------------------------------
