@@ -350,13 +350,18 @@ class RawSession:
 
     async def receive(self) -> list[Message]:
         """The next packet's messages (a container opened), decrypted as pyrogram does."""
+        return (await self.receive_packet()).messages
+
+    async def receive_packet(self) -> MsgContainer:
+        """The next packet, always as a container (a single message: a container of one)."""
         packet = await asyncio.wait_for(self.transport.recv(), 5)
         if len(packet) == 4:
-            return [Message(int.from_bytes(packet, "little", signed=True), 0, 0, 4)]
+            return MsgContainer([Message(int.from_bytes(packet, "little", signed=True), 0, 0, 4)])
         message = mtproto.unpack(BytesIO(packet), self.session_id, self.key, self.key_id)
         if isinstance(message.body, MsgContainer):
-            return message.body.messages
-        return [message]
+            assert all(inner.msg_id < message.msg_id for inner in message.body.messages)
+            return message.body
+        return MsgContainer([message])
 
     async def receive_until(self, kind: type) -> tuple[list[Message], Message]:
         seen = []
@@ -420,6 +425,23 @@ async def test_client_containers_and_gzip_are_understood(server, raw_key):
         assert answers[raw.types.Pong].msg_id == first
         assert answers[raw.types.RpcResult].req_msg_id == second
         assert isinstance(answers[raw.types.RpcResult].result, raw.types.NearestDc)
+
+
+async def test_server_sends_containers(server, raw_key):
+    async with RawSession(raw_key.key, server.port) as session:
+        first, second = session.msg_id(), session.msg_id()
+        pings = MsgContainer(
+            [
+                Message(raw.functions.Ping(ping_id=1), first, 1, 12),
+                Message(raw.functions.Ping(ping_id=2), second, 3, 12),
+            ]
+        )
+        await session.send(pings, salt=raw_key.salt)
+        packet = await session.receive_packet()  # answered together, in one container
+        kinds = [type(message.body) for message in packet.messages]
+        assert kinds == [raw.types.NewSessionCreated, raw.types.Pong, raw.types.Pong]
+        assert [m.body.ping_id for m in packet.messages[1:]] == [1, 2]
+        assert [m.seq_no % 2 for m in packet.messages] == [1, 0, 0]  # content, service
 
 
 async def test_server_gzips_large_results(server, raw_key):

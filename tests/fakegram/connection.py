@@ -55,7 +55,6 @@ class Connection:
         self.transport: transport.Transport | None = None
         self.sessions: set[ServerSession] = set()
         self.closed = False
-        self.requests = 0
         #: Drop this connection right after the next packet it reads (see FakeTelegram).
         self.drop_armed = False
         self._wake = asyncio.Event()
@@ -235,7 +234,6 @@ class Connection:
             answer = raw.types.RpcResult(req_msg_id=msg_id, result=raw.types.RpcAnswerUnknown())
             session.post(answer.write(), content=True)
         elif obj.QUALNAME.startswith("functions."):
-            self.requests += 1
             self.server.start_task(run_call(self.server, self, session, msg_id, obj))
         else:
             log.debug("fakegram: ignoring %s", obj.QUALNAME)
