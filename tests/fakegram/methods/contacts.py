@@ -48,7 +48,7 @@ def _matches(query: str, names: list[str]) -> bool:
 
 def _names(target) -> list[str]:
     names = [target.title]
-    if target.username:
+    if getattr(target, "username", None):
         names.append(target.username)
     return names
 
