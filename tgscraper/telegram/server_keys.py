@@ -18,11 +18,13 @@ from pathlib import Path
 from pyrogram.crypto import rsa
 from pyrogram.raw.core import Bytes
 
+from tgscraper.config import ConfigError
+
 # The DER OBJECT IDENTIFIER of rsaEncryption (1.2.840.113549.1.1.1), inside "PUBLIC KEY".
 _RSA_ENCRYPTION_OID = bytes.fromhex("2a864886f70d010101")
 
 
-class ServerKeyError(ValueError):
+class ServerKeyError(ConfigError):
     """A --server-key file that is not an RSA public key in PEM form."""
 
 
