@@ -16,7 +16,7 @@ from itertools import islice
 
 from pyrogram import raw
 
-from ..rpc import CallContext, handles
+from ..rpc import HANDLERS, CallContext, handles
 from ..tl import resolve_peer_or_none
 from ..world.model import (
     ARCHIVE,
@@ -220,3 +220,16 @@ async def search_global(ctx: CallContext, req: raw.functions.messages.SearchGlob
     messages = [item[3] for item in islice(merged, limit)]
     next_rate = messages[-1].date if messages else None
     return messages_answer(ctx, None, messages, total, next_rate=next_rate)
+
+
+@handles(raw.functions.messages.GetSplitRanges)
+async def get_split_ranges(ctx: CallContext, req):
+    """One range holding every message id (how search_messages_count asks for counts)."""
+    ctx.require_user()
+    return [raw.types.MessageRange(min_id=1, max_id=2**31 - 1)]
+
+
+@handles(raw.functions.InvokeWithMessagesRange)
+async def invoke_with_messages_range(ctx: CallContext, req):
+    """The wrapped query over the whole history (the only range get_split_ranges gives)."""
+    return await HANDLERS[type(req.query)](ctx, req.query)
