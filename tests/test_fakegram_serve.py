@@ -225,3 +225,19 @@ async def test_serve_with_the_demo_world(tmp_path):
             assert client.me.id == account["id"]
             dialogs = [d async for d in client.get_dialogs()]
             assert dialogs
+
+
+async def test_serve_reports_a_bad_world_file(tmp_path):
+    (tmp_path / "world.json").write_text('{"users": [{"username": "x", "colour": "red"}]}')
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "tests.fakegram", "serve", "--data-dir", str(tmp_path)),
+        "--world",
+        str(tmp_path / "world.json"),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert stdout == b""
+    assert b"colour" in stderr

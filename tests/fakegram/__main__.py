@@ -87,7 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    asyncio.run(serve(args))
+    from .world.worldfile import WorldFileError
+
+    try:
+        asyncio.run(serve(args))
+    except (OSError, WorldFileError) as e:
+        print(f"fakegram: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

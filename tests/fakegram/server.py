@@ -250,6 +250,8 @@ class FakeTelegram:
         so `pyrogram.Client(name, api_id, api_hash, workdir=workdir)` starts with no login."""
         if not self.started:
             raise RuntimeError("start the server before writing sessions (ports are needed)")
+        if self.world is not None and user_id not in self.world.users:
+            raise ValueError(f"the world has no user {user_id}")
         dc_id = dc_id or self.home_dc(user_id)
         key = self.register_key(dc_id, os.urandom(256), user_id=user_id)
         user = getattr(self.world, "users", {}).get(user_id)
