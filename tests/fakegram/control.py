@@ -250,7 +250,7 @@ async def inject_error(request: web.Request) -> web.Response:
     request.app[SERVER].faults.fail(
         body.get("method", "*"),
         int(body.get("code", 500)),
-        str(body.get("message", "INTERNAL")),
+        str(body.get("message", "RPC_CALL_FAIL")),
         times=int(body.get("times", 1)),
     )
     return web.json_response(request.app[SERVER].faults.describe())

@@ -96,8 +96,13 @@ class Faults:
     def no_flood(self, method: str = ANY) -> None:
         self._flood.pop(method, None)
 
-    def fail(self, method: str, code: int = 500, message: str = "INTERNAL", times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with rpc_error(code, message)."""
+    def fail(
+        self, method: str, code: int = 500, message: str = "RPC_CALL_FAIL", times: int = 1
+    ) -> None:
+        """Answer the next `times` calls of `method` with rpc_error(code, message).
+
+        Prefer messages pyrogram knows (its errors/exceptions tables): for an unknown one it
+        appends a line to ./unknown_errors.txt."""
         self._errors.setdefault(method, []).append(InjectedError(code, message, times))
 
     def drop_connection(
