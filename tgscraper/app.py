@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator
 import aiojobs
 from aiohttp import web
 
+from tgscraper.cache.manager import CacheManager
 from tgscraper.config import Config, prepare_data_dir
 from tgscraper.settings import SettingsStore
 from tgscraper.telegram.sessions import SessionManager
 from tgscraper.web import meta, openapi, settings, sse
-from tgscraper.web.appkeys import CONFIG, JOBS, SESSIONS, SETTINGS
+from tgscraper.web.appkeys import CACHE, CONFIG, JOBS, SESSIONS, SETTINGS
 from tgscraper.web.errors import error_middleware
 from tgscraper.web.middlewares import account_middleware, api_key_middleware
 
@@ -39,6 +40,14 @@ def setup_settings(app: web.Application, store: SettingsStore | None) -> None:
         yield
 
     app.cleanup_ctx.append(settings_context)
+
+
+async def cache_context(app: web.Application) -> AsyncIterator[None]:
+    """CACHE: the per-dialog databases, closed last (after jobs and clients stopped)."""
+    manager = CacheManager(app[CONFIG].data_dir)
+    app[CACHE] = manager
+    yield
+    await manager.close()
 
 
 async def sessions_context(app: web.Application) -> AsyncIterator[None]:
@@ -64,6 +73,7 @@ def create_app(config: Config, *, settings_store: SettingsStore | None = None) -
     app = web.Application(middlewares=[error_middleware, api_key_middleware, account_middleware])
     app[CONFIG] = config
     setup_settings(app, settings_store)
+    app.cleanup_ctx.append(cache_context)
     app.cleanup_ctx.append(sessions_context)
     app.cleanup_ctx.append(jobs_context)
     sse.setup_streams(app)

@@ -13,6 +13,7 @@ from aiohttp import web
 if TYPE_CHECKING:  # imported for the types only: these modules import the web layer
     import aiojobs
 
+    from tgscraper.cache.manager import CacheManager
     from tgscraper.config import Config
     from tgscraper.settings import SettingsStore
     from tgscraper.telegram.sessions import SessionManager
@@ -25,6 +26,8 @@ CONFIG: web.AppKey[Config] = web.AppKey("config")
 SETTINGS: web.AppKey[SettingsStore] = web.AppKey("settings")
 #: one started pyrogram.Client per account (``await .get(account)``)
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")
+#: the SQLite caches, one database per dialog (``await .dialog(dialog_id, account)``)
+CACHE: web.AppKey[CacheManager] = web.AppKey("cache")
 #: background work that must finish or be cancelled on shutdown (aiojobs)
 JOBS: web.AppKey[aiojobs.Scheduler] = web.AppKey("jobs")
 #: open SSE streams, ended with an ``error`` event on shutdown
