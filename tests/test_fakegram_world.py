@@ -326,3 +326,25 @@ def test_entities_survive_a_world_file():
     again = world_from_dict(world_to_dict(w.world))
     message = again.state(alice.id).boxes[alice.id].messages[0]
     assert message.entities == [Entity("text_url", 4, 4, url="https://x.org")]
+
+
+def test_the_documented_examples_work():
+    """FORMAT.md's complete file loads; README.md's builder example runs."""
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).parent / "fakegram" / "world"
+    blocks = re.findall(
+        r"```json\n(.*?)```", (docs / "FORMAT.md").read_text(encoding="utf-8"), re.S
+    )
+    world = world_from_dict(json.loads(blocks[-1]))
+    alice = world.account_by_username("alice")
+    news = world.resolve_username("news")
+    assert len(news.history) == 501 and world.state(alice.id).pinned[0]
+    code = re.findall(
+        r"```python\n(.*?)```", (docs / "README.md").read_text(encoding="utf-8"), re.S
+    )
+    namespace: dict = {}
+    exec(code[0], namespace)  # the building example
+    doc = namespace["w"].document(10)
+    exec(code[1], namespace | {"doc": doc})  # the live changes
