@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
+from .dialogs import DialogsMixin
 from .media import MediaFactory
 from .model import (
-    ARCHIVE,
     Action,
     BasicGroup,
     Channel,
-    DialogFilter,
     Entity,
     Forward,
     History,
@@ -37,28 +35,15 @@ from .model import (
     User,
     World,
 )
+from .peer_builder import PeersMixin
+from .peers import Chat, PrivateChat
 
-FIRST_USER_ID = 100_000_001
-FIRST_CHAT_ID = 500_000_001
-FIRST_CHANNEL_ID = 1_100_000_001
+__all__ = ["Chat", "PrivateChat", "WorldBuilder"]
 
-
-class PrivateChat(NamedTuple):
-    """The private chat of two users (Saved Messages when both are the same account)."""
-
-    a: User
-    b: User
-
-    def peer_for(self, user_id: int) -> int:
-        """How `user_id` names this chat: by the other party."""
-        return self.b.id if user_id == self.a.id else self.a.id
-
-
-Chat = Channel | BasicGroup | PrivateChat
 _UNSET = object()
 
 
-class WorldBuilder(MediaFactory):
+class WorldBuilder(PeersMixin, MediaFactory, DialogsMixin):
     """Creates peers, messages, media, dialogs and folders in `self.world`.
 
     `now`: the date used when a call gives none (default: the current time).
@@ -70,164 +55,6 @@ class WorldBuilder(MediaFactory):
 
     def now(self) -> int:
         return self._now if self._now is not None else int(time.time())
-
-    def _fresh_id(self, kind: str, first: int, taken: dict) -> int:
-        while True:
-            candidate = self.world.next_id(kind, first)
-            if candidate not in taken:
-                return candidate
-
-    # ------------------------------------------------------------------ peers
-
-    def account(
-        self,
-        username: str | None,
-        first_name: str | None = None,
-        last_name: str = "",
-        *,
-        phone: str | None = None,
-        password: str | None = None,
-        hint: str | None = None,
-        dc_id: int = 2,
-        id: int | None = None,
-        premium: bool = False,
-    ) -> User:
-        """An account: a user the tests can log in as (session files, QR, phone code)."""
-        user_id = id or self._fresh_id("user", FIRST_USER_ID, self.world.users)
-        return self.world.add_user(
-            User(
-                user_id,
-                first_name or (username or f"User{user_id}").capitalize(),
-                last_name,
-                username=username,
-                phone=phone or f"99966{user_id % 100_000:05d}",
-                is_account=True,
-                dc_id=dc_id,
-                password=password,
-                password_hint=hint,
-                premium=premium,
-            )
-        )
-
-    def user(
-        self,
-        username: str | None = None,
-        first_name: str | None = None,
-        last_name: str = "",
-        *,
-        phone: str | None = None,
-        id: int | None = None,
-        bot: bool = False,
-        about: str = "",
-        verified: bool = False,
-    ) -> User:
-        """Someone else: a user the accounts can see but not log in as."""
-        user_id = id or self._fresh_id("user", FIRST_USER_ID, self.world.users)
-        return self.world.add_user(
-            User(
-                user_id,
-                first_name or (username or f"User{user_id}").capitalize(),
-                last_name,
-                username=username,
-                phone=phone,
-                is_bot=bot,
-                about=about,
-                verified=verified,
-            )
-        )
-
-    def bot(self, username: str, first_name: str | None = None, **kwargs) -> User:
-        return self.user(username, first_name, bot=True, **kwargs)
-
-    def contact(self, account: User, *users: User) -> None:
-        account.contacts.update(user.id for user in users)
-
-    def channel(
-        self,
-        title: str,
-        *,
-        username: str | None = None,
-        members: Iterable[User] = (),
-        creator: User | None = None,
-        id: int | None = None,
-        date: int | None = None,
-        about: str = "",
-        signatures: bool = False,
-        megagroup: bool = False,
-        verified: bool = False,
-    ) -> Channel:
-        """A broadcast channel: public with a username, else private (members only)."""
-        channel_id = id or self._fresh_id("channel", FIRST_CHANNEL_ID, self.world.channels)
-        channel = self.world.add_channel(
-            Channel(
-                channel_id,
-                title,
-                date if date is not None else self.now(),
-                megagroup=megagroup,
-                username=username,
-                about=about,
-                creator_id=creator.id if creator else None,
-                signatures=signatures,
-                verified=verified,
-            )
-        )
-        self.join(channel, *([creator] if creator else []), *members, date=channel.date)
-        return channel
-
-    def supergroup(self, title: str, **kwargs) -> Channel:
-        return self.channel(title, megagroup=True, **kwargs)
-
-    def group(
-        self,
-        title: str,
-        *,
-        members: Iterable[User] = (),
-        creator: User | None = None,
-        id: int | None = None,
-        date: int | None = None,
-    ) -> BasicGroup:
-        """A basic group: every member account keeps its own copy of the messages."""
-        chat_id = id or self._fresh_id("chat", FIRST_CHAT_ID, self.world.chats)
-        chat = self.world.add_chat(
-            BasicGroup(
-                chat_id,
-                title,
-                date if date is not None else self.now(),
-                creator_id=creator.id if creator else None,
-            )
-        )
-        self.join(chat, *([creator] if creator else []), *members, date=chat.date)
-        return chat
-
-    def join(self, chat: Channel | BasicGroup, *users: User, date: int | None = None) -> None:
-        """Make users members; accounts get a dialog, read up to the current top."""
-        for user in users:
-            chat.members.add(user.id)
-            if user.is_account:
-                dialog = self.world.ensure_dialog(
-                    user.id, chat.peer, date if date is not None else self.now()
-                )
-                top = self.world.history(user.id, chat.peer).top()
-                dialog.read_inbox_max_id = top.id if top else 0
-
-    def leave(self, chat: Channel | BasicGroup, *users: User) -> None:
-        for user in users:
-            chat.members.discard(user.id)
-            if user.is_account:
-                state = self.world.state(user.id)
-                state.dialogs.pop(chat.peer, None)
-                for pinned in state.pinned.values():
-                    if chat.peer in pinned:
-                        pinned.remove(chat.peer)
-
-    def private(self, a: User, b: User) -> PrivateChat:
-        if not (a.is_account or b.is_account):
-            raise ValueError("a private chat needs at least one account to hold it")
-        return PrivateChat(a, b)
-
-    def saved(self, account: User) -> PrivateChat:
-        """The account's Saved Messages."""
-        return self.private(account, account)
 
     # ------------------------------------------------------------------ messages
 
@@ -523,78 +350,3 @@ class WorldBuilder(MediaFactory):
                 self._link(list(copies))
         self.world.touch()
         return result
-
-    # ------------------------------------------------------------------ dialogs
-
-    def _peer(self, account: User, chat: Chat | User) -> int:
-        if isinstance(chat, PrivateChat):
-            return chat.peer_for(account.id)
-        return chat.peer
-
-    def read(self, account: User, chat: Chat, *, unread: int = 0) -> None:
-        """Mark the chat read for the account, leaving the newest `unread` messages unread."""
-        peer = self._peer(account, chat)
-        history = self.world.history(account.id, peer)
-        dialog = self.world.ensure_dialog(account.id, peer, self.now())
-        index = len(history) - unread - 1
-        dialog.read_inbox_max_id = history.ids[index] if index >= 0 else 0
-
-    def pin_dialog(self, account: User, chat: Chat) -> None:
-        """Pin the dialog on top of its folder (pin order = call order)."""
-        peer = self._peer(account, chat)
-        dialog = self.world.ensure_dialog(account.id, peer, self.now())
-        pinned = self.world.state(account.id).pinned.setdefault(dialog.folder_id, [])
-        if peer not in pinned:
-            pinned.append(peer)
-
-    def archive(self, account: User, chat: Chat) -> None:
-        """Move the dialog to the archive (folder 1), unpinning it."""
-        peer = self._peer(account, chat)
-        state = self.world.state(account.id)
-        dialog = self.world.ensure_dialog(account.id, peer, self.now())
-        pinned = state.pinned.get(dialog.folder_id, [])
-        if peer in pinned:
-            pinned.remove(peer)
-        dialog.folder_id = ARCHIVE
-
-    def mute(self, account: User, chat: Chat) -> None:
-        peer = self._peer(account, chat)
-        self.world.ensure_dialog(account.id, peer, self.now()).muted = True
-
-    def folder(
-        self,
-        account: User,
-        title: str,
-        *,
-        emoticon: str | None = None,
-        include: Iterable[Chat] = (),
-        exclude: Iterable[Chat] = (),
-        pinned: Iterable[Chat] = (),
-        id: int | None = None,
-        **flags: bool,
-    ) -> DialogFilter:
-        """A custom folder; flags: contacts, non_contacts, groups, broadcasts, bots,
-        exclude_muted, exclude_read, exclude_archived."""
-        state = self.world.state(account.id)
-        folder_id = id or max((f.id for f in state.filters), default=1) + 1
-        folder = DialogFilter(
-            folder_id,
-            title,
-            emoticon=emoticon,
-            include_peers=[self._peer(account, c) for c in include],
-            exclude_peers=[self._peer(account, c) for c in exclude],
-            pinned_peers=[self._peer(account, c) for c in pinned],
-            **flags,
-        )
-        state.filters.append(folder)
-        return folder
-
-    # ------------------------------------------------------------------ files
-
-    def expire_file_reference(self, media: Media) -> None:
-        """Expire a photo's or document's file reference (FILE_REFERENCE_EXPIRED until the
-        client refetches a message, which carries the new reference)."""
-        target = getattr(media, "photo", None) if not hasattr(media, "file_reference") else media
-        if target is None:
-            raise ValueError("this media has no file")
-        self.world.expire_file_reference(target)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .model import DOCUMENT_KINDS, Document, Photo, PhotoSize, WebPage, World
+from .model import DOCUMENT_KINDS, Document, Media, Photo, PhotoSize, WebPage, World
 
 FIRST_FILE_ID = 5_000_000_000_000_001
 #: Telegram's photo size letters and the box each fits in
@@ -233,3 +233,11 @@ class MediaFactory:
         page_id = self.world.next_id("webpage", 7_000_000_000_000_001)
         display = url.split("://", 1)[-1]
         return WebPage(page_id, url, display, site_name, title, description, photo)
+
+    def expire_file_reference(self, media: Media) -> None:
+        """Expire a photo's or document's file reference (FILE_REFERENCE_EXPIRED until the
+        client refetches a message, which carries the new reference)."""
+        target = getattr(media, "photo", None) if not hasattr(media, "file_reference") else media
+        if target is None:
+            raise ValueError("this media has no file")
+        self.world.expire_file_reference(target)

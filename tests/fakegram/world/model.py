@@ -1,11 +1,9 @@
 """The in-memory Telegram world: accounts, users, chats, messages, files, dialogs.
 
-Peers are named by their Bot-API ("marked") id everywhere in the world: a user is its
-id, a basic group is ``-id`` and a channel or supergroup is ``-100…id`` (see
-`channel_peer`). Message lists are `History` objects, ordered by id with dates that
-never decrease, so paging is a bisect. A channel has one history shared by everyone;
-private chats and basic groups have one history per account ("box"), numbered from the
-account's own message id sequence, as on Telegram.
+A channel has one `History` shared by everyone; private chats and basic groups have
+one history per account ("box"), numbered from the account's own message id sequence,
+as on Telegram. Peers and message content live in `peers.py` and `messages.py`; this
+module re-exports them, so `world.model` names every class of the world.
 
 Tests do not build these objects by hand: `tests.fakegram.world.builder.WorldBuilder`
 is the friendly API; this module keeps the data and its indexes consistent.
@@ -14,372 +12,67 @@ is the friendly API; this module keeps the data and its indexes consistent.
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-ZERO_CHANNEL_ID = -1_000_000_000_000
+from .messages import (
+    DOCUMENT_KINDS,
+    Action,
+    Document,
+    Entity,
+    Forward,
+    History,
+    Media,
+    Message,
+    Photo,
+    PhotoSize,
+    Reply,
+    WebPage,
+    parse_file_reference,
+)
+from .peers import (
+    ZERO_CHANNEL_ID,
+    BasicGroup,
+    Channel,
+    User,
+    channel_peer,
+    chat_peer,
+    peer_kind,
+    raw_id,
+    user_peer,
+)
+
+__all__ = [
+    "ARCHIVE",
+    "DOCUMENT_KINDS",
+    "ZERO_CHANNEL_ID",
+    "AccountState",
+    "Action",
+    "BasicGroup",
+    "Channel",
+    "Dialog",
+    "DialogFilter",
+    "Document",
+    "Entity",
+    "Forward",
+    "History",
+    "Media",
+    "Message",
+    "Photo",
+    "PhotoSize",
+    "Reply",
+    "User",
+    "WebPage",
+    "World",
+    "channel_peer",
+    "chat_peer",
+    "parse_file_reference",
+    "peer_kind",
+    "raw_id",
+    "user_peer",
+]
+
 #: folder_id of the archive
 ARCHIVE = 1
-
-
-def user_peer(user_id: int) -> int:
-    return user_id
-
-
-def chat_peer(chat_id: int) -> int:
-    return -chat_id
-
-
-def channel_peer(channel_id: int) -> int:
-    return ZERO_CHANNEL_ID - channel_id
-
-
-def peer_kind(peer: int) -> str:
-    """ "user", "chat" or "channel" for a marked peer id."""
-    if peer > 0:
-        return "user"
-    if peer >= -999_999_999_999:
-        return "chat"
-    return "channel"
-
-
-def raw_id(peer: int) -> int:
-    """The Telegram (unmarked) id of a marked peer id."""
-    if peer > 0:
-        return peer
-    if peer >= -999_999_999_999:
-        return -peer
-    return ZERO_CHANNEL_ID - peer
-
-
-# --------------------------------------------------------------------------- peers
-
-
-@dataclass(eq=False)
-class User:
-    """A Telegram user; `is_account` marks the ones that can log in (the test's accounts)."""
-
-    id: int
-    first_name: str
-    last_name: str = ""
-    username: str | None = None
-    phone: str | None = None
-    is_account: bool = False
-    is_bot: bool = False
-    #: home DC of an account (where its sessions live)
-    dc_id: int = 2
-    #: 2FA password of an account (None: no 2FA) and its hint
-    password: str | None = None
-    password_hint: str | None = None
-    about: str = ""
-    verified: bool = False
-    premium: bool = False
-    #: user ids this user has in its contacts
-    contacts: set[int] = field(default_factory=set)
-
-    @property
-    def peer(self) -> int:
-        return self.id
-
-    @property
-    def title(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-
-@dataclass(eq=False)
-class Channel:
-    """A broadcast channel (`megagroup` False) or a supergroup (`megagroup` True)."""
-
-    id: int
-    title: str
-    date: int
-    megagroup: bool = False
-    username: str | None = None
-    about: str = ""
-    creator_id: int | None = None
-    #: show post authors (broadcast channels)
-    signatures: bool = False
-    verified: bool = False
-    members: set[int] = field(default_factory=set)
-    history: History = field(default_factory=lambda: History())
-
-    @property
-    def peer(self) -> int:
-        return channel_peer(self.id)
-
-    @property
-    def public(self) -> bool:
-        return self.username is not None
-
-
-@dataclass(eq=False)
-class BasicGroup:
-    """A legacy group ("chat"); each member account has its own copy of its messages."""
-
-    id: int
-    title: str
-    date: int
-    creator_id: int | None = None
-    members: set[int] = field(default_factory=set)
-    about: str = ""
-
-    @property
-    def peer(self) -> int:
-        return chat_peer(self.id)
-
-
-# --------------------------------------------------------------------------- media
-
-
-def _file_reference(file_id: int, generation: int) -> bytes:
-    return b"\x02" + file_id.to_bytes(8, "little", signed=True) + generation.to_bytes(4, "little")
-
-
-def parse_file_reference(reference: bytes) -> tuple[int, int] | None:
-    """(file id, generation) of a reference this world made, else None."""
-    if len(reference) != 13 or reference[0] != 2:
-        return None
-    return (
-        int.from_bytes(reference[1:9], "little", signed=True),
-        int.from_bytes(reference[9:], "little"),
-    )
-
-
-@dataclass(eq=False)
-class PhotoSize:
-    """One stored size of a photo or thumbnail ("s", "m", "x", "y", ...)."""
-
-    type: str
-    w: int
-    h: int
-    size: int
-    seed: int
-
-
-@dataclass(eq=False)
-class Photo:
-    id: int
-    access_hash: int
-    date: int
-    dc_id: int
-    sizes: list[PhotoSize]
-    #: the seed the sizes' seeds derive from
-    seed: int = 0
-    reference_generation: int = 0
-
-    @property
-    def file_reference(self) -> bytes:
-        return _file_reference(self.id, self.reference_generation)
-
-
-#: document kinds and the attributes they carry
-DOCUMENT_KINDS = ("document", "video", "round", "voice", "audio", "sticker", "gif")
-
-
-@dataclass(eq=False)
-class Document:
-    """A file message: plain document, video, round video, voice, audio, sticker or GIF."""
-
-    id: int
-    access_hash: int
-    date: int
-    dc_id: int
-    size: int
-    seed: int
-    mime_type: str
-    kind: str = "document"
-    file_name: str | None = None
-    duration: float = 0
-    w: int = 0
-    h: int = 0
-    title: str | None = None
-    performer: str | None = None
-    emoji: str | None = None
-    thumbs: list[PhotoSize] = field(default_factory=list)
-    reference_generation: int = 0
-
-    @property
-    def file_reference(self) -> bytes:
-        return _file_reference(self.id, self.reference_generation)
-
-
-@dataclass(eq=False)
-class WebPage:
-    """A link preview."""
-
-    id: int
-    url: str
-    display_url: str
-    site_name: str | None = None
-    title: str | None = None
-    description: str | None = None
-    photo: Photo | None = None
-
-
-Media = Photo | Document | WebPage
-
-
-# --------------------------------------------------------------------------- messages
-
-
-@dataclass
-class Entity:
-    """A text entity: kind is Telegram's name without the prefix ("bold", "text_url", ...)."""
-
-    kind: str
-    offset: int
-    length: int
-    url: str | None = None
-    user_id: int | None = None
-    language: str | None = None
-
-
-@dataclass
-class Reply:
-    msg_id: int
-    quote_text: str | None = None
-    quote_offset: int | None = None
-    top_id: int | None = None
-
-
-@dataclass
-class Forward:
-    """Where a forwarded message came from: a peer (user or channel) or a hidden name."""
-
-    date: int
-    from_peer: int | None = None
-    from_name: str | None = None
-    channel_post: int | None = None
-    post_author: str | None = None
-
-
-@dataclass
-class Action:
-    """A service message action: kind is e.g. "chat_create", "channel_create", "pin",
-    "chat_add_user", "chat_delete_user", "chat_edit_title", "chat_joined_by_link"."""
-
-    kind: str
-    title: str | None = None
-    users: list[int] = field(default_factory=list)
-
-
-@dataclass(eq=False, slots=True)
-class Message:
-    """One message as one box sees it (a channel's history, or an account's copy)."""
-
-    id: int
-    date: int
-    #: the chat the message is in, as the owner of the box names it (marked id);
-    #: for a private chat that is the other user, for Saved Messages the account itself
-    peer: int
-    #: the account whose box holds this copy (None: a channel's shared history)
-    owner: int | None = None
-    from_id: int | None = None
-    out: bool = False
-    text: str = ""
-    entities: list[Entity] = field(default_factory=list)
-    media: Media | None = None
-    action: Action | None = None
-    post: bool = False
-    post_author: str | None = None
-    views: int | None = None
-    forwards: int | None = None
-    replies: int | None = None
-    reply_to: Reply | None = None
-    fwd: Forward | None = None
-    edit_date: int | None = None
-    grouped_id: int | None = None
-    pinned: bool = False
-    mentioned: bool = False
-    silent: bool = False
-    #: the same message in the other boxes (private chats and basic groups)
-    copies: list[Message] = field(default_factory=list)
-    #: cached TL object(s) built from this message; cleared by every change
-    cache: dict[Any, Any] = field(default_factory=dict)
-
-    def changed(self) -> None:
-        self.cache.clear()
-
-    def all_copies(self) -> list[Message]:
-        return [self, *self.copies]
-
-
-class History:
-    """Messages of one box ordered by id; dates never decrease, so both bisect."""
-
-    __slots__ = ("dates", "ids", "messages", "next_id")
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.dates: list[int] = []
-        self.messages: list[Message] = []
-        #: the next id of a channel's own sequence (unused for account boxes)
-        self.next_id = 1
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __iter__(self) -> Iterator[Message]:
-        return iter(self.messages)
-
-    def append(self, message: Message) -> None:
-        if self.ids and message.id <= self.ids[-1]:
-            raise ValueError(f"message id {message.id} is not above {self.ids[-1]}")
-        if self.dates and message.date < self.dates[-1]:
-            raise ValueError(
-                f"message date {message.date} is before the last one ({self.dates[-1]}): "
-                "a chat's dates never decrease with its ids"
-            )
-        self.ids.append(message.id)
-        self.dates.append(message.date)
-        self.messages.append(message)
-        self.next_id = max(self.next_id, message.id + 1)
-
-    def extend(self, ids: list[int], dates: list[int], messages: list[Message]) -> None:
-        """Bulk append of already ordered messages (the fast path of `fill`)."""
-        if not ids:
-            return
-        if self.ids and (ids[0] <= self.ids[-1] or dates[0] < self.dates[-1]):
-            raise ValueError("bulk messages must come after the history's last message")
-        self.ids.extend(ids)
-        self.dates.extend(dates)
-        self.messages.extend(messages)
-        self.next_id = max(self.next_id, ids[-1] + 1)
-
-    def get(self, message_id: int) -> Message | None:
-        i = bisect_left(self.ids, message_id)
-        if i < len(self.ids) and self.ids[i] == message_id:
-            return self.messages[i]
-        return None
-
-    def remove(self, message_id: int) -> Message | None:
-        i = bisect_left(self.ids, message_id)
-        if i < len(self.ids) and self.ids[i] == message_id:
-            del self.ids[i], self.dates[i]
-            return self.messages.pop(i)
-        return None
-
-    def top(self) -> Message | None:
-        return self.messages[-1] if self.messages else None
-
-    def index_of_id(self, message_id: int) -> int:
-        """Index of the first message with id >= message_id."""
-        return bisect_left(self.ids, message_id)
-
-    def index_after_id(self, message_id: int) -> int:
-        """Index of the first message with id > message_id."""
-        return bisect_right(self.ids, message_id)
-
-    def index_of_date(self, date: int) -> int:
-        """Index of the first message with date >= date."""
-        return bisect_left(self.dates, date)
-
-    def index_after_date(self, date: int) -> int:
-        """Index of the first message with date > date."""
-        return bisect_right(self.dates, date)
-
 
 # --------------------------------------------------------------------------- dialogs
 
