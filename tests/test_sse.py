@@ -46,8 +46,19 @@ async def waiting_stream(request: web.Request) -> web.StreamResponse:
     return stream.response
 
 
+@route(
+    "GET", "/test/endless", summary="Events until the client leaves", content_type=SSE_CONTENT_TYPE
+)
+async def endless_stream(request: web.Request) -> web.StreamResponse:
+    async with open_stream(request) as stream:
+        for number in range(10_000):
+            await stream.send({"n": number}, id=str(number))
+            await asyncio.sleep(0.005)
+    return stream.response
+
+
 def add_routes(app: web.Application) -> None:
-    register_routes(app, three_events, failing_stream, waiting_stream)
+    register_routes(app, three_events, failing_stream, waiting_stream, endless_stream)
 
 
 @pytest.fixture
@@ -142,3 +153,12 @@ async def test_shutdown_ends_open_streams_with_shutting_down(app):
         }
     ]
     assert app.app[STREAMS] == set()
+
+
+async def test_client_leaving_ends_the_stream_quietly(app, caplog):
+    async with app.session.get(app.url("/test/endless")) as response:
+        await response.content.readuntil(b"\r\n\r\n")
+    async with asyncio.timeout(60):
+        while app.app[STREAMS]:  # noqa: ASYNC110 (polls the server's registry)
+            await asyncio.sleep(0.01)
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []

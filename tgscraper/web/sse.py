@@ -13,7 +13,9 @@ Every stream is registered in ``app[STREAMS]``; on shutdown each open stream get
 terminal ``event: error`` ``{"error": "shutting_down", ...}`` and its handler is
 cancelled, then returns normally. An exception escaping the ``async with`` block after
 the stream started is reported the same way as the error middleware would, as a
-terminal ``error`` event. aiohttp-sse sends ``: ping`` comments while the handler waits.
+terminal ``error`` event (so check what can fail with a proper HTTP status, e.g. an
+unknown dialog, before opening the stream). A client that goes away ends the block
+quietly. aiohttp-sse sends ``: ping`` comments while the handler waits.
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ async def open_stream(
         stream.task.uncancel()  # ours (shutdown): the handler returns its response
     except StreamEnded:
         pass
+    except ConnectionResetError:
+        log.debug("%s %s: the client closed the stream", request.method, request.path)
     except Exception as exc:
         answer = await describe_exception(request, exc)
         await stream.end_with_error(answer.payload)
