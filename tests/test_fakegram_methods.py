@@ -589,3 +589,11 @@ async def test_every_demo_message_is_valid_tl():
                 read += len(page.messages)
                 offset = page.messages[-1].id
             assert read == len(box)
+
+
+async def test_folders_with_saved_messages_and_groups_read_back_as_objects(s):
+    """An answer ending in a vector of small objects must not look like ints to pyrogram."""
+    s.w.folder(s.alice, "Mine", exclude=[s.w.saved(s.alice), s.group])
+    filters = await call(s.world, s.alice.id, raw.functions.messages.GetDialogFilters())
+    excluded = filters.filters[-1].exclude_peers
+    assert [type(p).__name__ for p in excluded] == ["InputPeerUser", "InputPeerChat"]

@@ -37,8 +37,8 @@ def input_peer_tl(world: World, viewer: int, peer: int) -> raw.base.InputPeer:
     """The InputPeer the viewer would send for a peer (used in dialog filters)."""
     kind = peer_kind(peer)
     if kind == "user":
-        if peer == viewer:
-            return raw.types.InputPeerSelf()
+        # never inputPeerSelf: 4-byte objects ending an answer make pyrogram's Vector
+        # reader guess ints (a folder excluding Saved Messages would break get_folders)
         return raw.types.InputPeerUser(user_id=peer, access_hash=world.access_hash(viewer, peer))
     if kind == "chat":
         return raw.types.InputPeerChat(chat_id=-peer)
