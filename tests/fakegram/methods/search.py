@@ -99,20 +99,19 @@ def _predicate(q: str, search_filter, from_peer: int | None) -> Callable[[Messag
     return matches
 
 
-_CACHE: dict[tuple, tuple[list[int], list[int], list[Message]]] = {}
-
-
 def matching(world: World, history: History, q: str, search_filter, from_peer: int | None):
-    """(ids, dates, messages) of the history's matches, ascending."""
-    key = (id(world), world.version, id(history), q.lower(), type(search_filter), from_peer)
-    found = _CACHE.get(key)
+    """(ids, dates, messages) of the history's matches, ascending (cached in the world
+    until it changes)."""
+    cache = world.derived.setdefault("search", {})
+    key = (world.version, id(history), q.lower(), type(search_filter), from_peer)
+    found = cache.get(key)
     if found is None:
         test = _predicate(q, search_filter, from_peer)
         hits = [m for m in history.messages if test(m)]
         found = ([m.id for m in hits], [m.date for m in hits], hits)
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        _CACHE[key] = found
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = found
     return found
 
 

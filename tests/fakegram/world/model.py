@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from .messages import (
     DOCUMENT_KINDS,
@@ -158,6 +159,8 @@ class World:
         self.media_epoch = 0
         #: bumped by every change of messages (search caches compare it)
         self.version = 0
+        #: derived data handlers keep per world (e.g. search matches), keyed by version
+        self.derived: dict[Any, Any] = {}
         #: next free id per kind ("user", "channel", "chat", "file", "grouped", ...)
         self.counters: dict[str, int] = {}
         self._secret = secret
