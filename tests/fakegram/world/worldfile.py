@@ -42,105 +42,33 @@ def _take(spec: dict, where: str, allowed: set[str]) -> dict:
     return spec
 
 
-USER_KEYS = {
-    "ref",
-    "id",
-    "account",
-    "bot",
-    "username",
-    "first_name",
-    "last_name",
-    "phone",
-    "password",
-    "hint",
-    "dc_id",
-    "about",
-    "verified",
-    "premium",
-    "contacts",
-}
-CHAT_KEYS = {
-    "ref",
-    "type",
-    "id",
-    "title",
-    "username",
-    "date",
-    "creator",
-    "members",
-    "about",
-    "signatures",
-    "verified",
-    "between",
-    "account",
-    "messages",
-}
-MESSAGE_KEYS = {
-    "ref",
-    "id",
-    "ids",
-    "text",
-    "date",
-    "sender",
-    "entities",
-    "media",
-    "album",
-    "reply_to",
-    "quote",
-    "forward",
-    "views",
-    "forwards",
-    "replies",
-    "post_author",
-    "edit_date",
-    "pinned",
-    "silent",
-    "mentioned",
-    "service",
-    "title",
-    "users",
-    "grouped_id",
-}
-FILL_KEYS = {"fill", "start", "step", "text", "sender", "views"}
-MEDIA_KEYS = {
-    "type",
-    "id",
-    "size",
-    "w",
-    "h",
-    "dc_id",
-    "seed",
-    "date",
-    "mime_type",
-    "file_name",
-    "duration",
-    "title",
-    "performer",
-    "emoji",
-    "thumb",
-    "url",
-    "description",
-    "site_name",
-    "photo",
-    "length",
-}
-DIALOG_KEYS = {"pinned", "archived", "muted", "unread", "folders"}
-FOLDER_KEYS = {
-    "id",
-    "title",
-    "emoticon",
-    "include",
-    "exclude",
-    "pinned",
-    "contacts",
-    "non_contacts",
-    "groups",
-    "broadcasts",
-    "bots",
-    "exclude_muted",
-    "exclude_read",
-    "exclude_archived",
-}
+def _keys(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+USER_KEYS = _keys(
+    "ref id account bot username first_name last_name phone password hint dc_id "
+    "about verified premium contacts"
+)
+CHAT_KEYS = _keys(
+    "ref type id title username date creator members about signatures verified "
+    "between account messages"
+)
+MESSAGE_KEYS = _keys(
+    "ref id ids text date sender entities media album reply_to quote forward views "
+    "forwards replies post_author edit_date pinned silent mentioned service title "
+    "users grouped_id"
+)
+FILL_KEYS = _keys("fill start step text sender views")
+MEDIA_KEYS = _keys(
+    "type id size w h dc_id seed date mime_type file_name duration title performer "
+    "emoji thumb url description site_name photo length"
+)
+DIALOG_KEYS = _keys("pinned archived muted unread folders")
+FOLDER_KEYS = _keys(
+    "id title emoticon include exclude pinned contacts non_contacts groups "
+    "broadcasts bots exclude_muted exclude_read exclude_archived"
+)
 
 
 class _Loader:
