@@ -152,10 +152,16 @@ async def test_every_media_kind_reaches_the_client(alice, world):
 
 
 async def test_private_channel_is_invisible_to_a_non_member(world, fakegram, fakegram_client):
+    secret_post = world.secret.history.messages[0]
+    world.forward(secret_post, world.dm, sender=world.alice)  # bob learns the channel exists
     server = await fakegram(world.world)
     bob = await fakegram_client(server, world.bob.id, sleep_threshold=0)
-    with pytest.raises((errors.ChannelInvalid, errors.ChannelPrivate, errors.PeerIdInvalid)):
+    with pytest.raises(errors.ChannelInvalid):  # by id alone: no access_hash to send
         await bob.get_chat(world.secret.peer)
+    [forwarded] = [m async for m in bob.get_chat_history(world.alice.id, limit=1)]
+    assert forwarded.forward_from_chat.id == world.secret.peer  # known as channelForbidden
+    with pytest.raises(errors.ChannelPrivate):  # with its access_hash: still no entry
+        [m async for m in bob.get_chat_history(world.secret.peer)]
     public = await bob.get_chat("news")  # a public channel is readable without joining
     assert public.id == world.news.peer
 
