@@ -246,3 +246,15 @@ def test_import_template_replaces_settings(tmp_path):
 def test_settings_example_file_is_the_rendered_defaults():
     example = Path(__file__).parent.parent / "settings.example.yaml"
     assert example.read_text() == render_yaml(Settings())
+
+
+async def test_an_update_whose_caller_is_cancelled_still_completes(tmp_path):
+    store = SettingsStore.open(tmp_path)
+    first = asyncio.create_task(store.update({"telegram_batch_size": 7}))
+    await asyncio.sleep(0)  # the update has started
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await store.update({"download_media": False})  # queued behind the first
+    assert store.current == Settings(telegram_batch_size=7, download_media=False)
+    assert SettingsStore.open(tmp_path).current == store.current

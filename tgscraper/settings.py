@@ -276,6 +276,11 @@ class SettingsStore:
             SettingsPatchSchema().load(patch)
         except ValidationError as exc:
             raise SettingsError(describe_errors(exc.messages, "setting"), exc.messages) from exc
+        # shielded: once started, an update completes even if its caller is cancelled (a
+        # client that hangs up), so the file and `current` never disagree
+        return await asyncio.shield(self._apply(patch))
+
+    async def _apply(self, patch: Mapping[str, Any]) -> Settings:
         async with self._lock:
             merged = merge(self._current.to_dict(), patch)
             updated = Settings.from_dict(merged)
