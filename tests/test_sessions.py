@@ -74,7 +74,7 @@ async def test_each_account_gets_its_own_client(app, world):
 
 
 @pytest.mark.parametrize("error", ["AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED"])
-async def test_rejected_session_is_401_and_the_client_is_evicted(app, server, error):
+async def test_rejected_session_is_401_and_the_client_is_evicted(app, server, world, error):
     first = await app.json("GET", "/api/v3/test/me")
     client = await app.app[SESSIONS].get("alice")
     server.faults.fail("users.getFullUser", 401, error)
@@ -84,9 +84,23 @@ async def test_rejected_session_is_401_and_the_client_is_evicted(app, server, er
     assert "tgsc-auth alice" in body["detail"]
     assert not client.is_connected
     assert app.app[SESSIONS].connected == 0
-    again = await app.json("GET", "/api/v3/test/me")  # the fault was one-shot: a new client
+    # the same session file is not tried again: 401 at once, Telegram is not called
+    calls = sum(server.calls.values())
+    assert (await app.json("GET", "/api/v3/test/me", status=401)) == body
+    assert sum(server.calls.values()) == calls
+    # a new login (a new session file) is used at once
+    server.write_session(app.data_dir / "sessions", "alice", world["alice"].id)
+    again = await app.json("GET", "/api/v3/test/me")
     assert again["client"] != first["client"]
     assert server.calls["updates.getState"] == 2
+
+
+async def test_evict_for_relogin_clears_a_rejection(app, server):
+    await app.json("GET", "/api/v3/test/me")
+    server.faults.fail("users.getFullUser", 401, "AUTH_KEY_UNREGISTERED")
+    await app.json("GET", "/api/v3/test/me", status=401)
+    await app.app[SESSIONS].evict("alice")
+    await app.json("GET", "/api/v3/test/me")
 
 
 async def test_duplicated_key_is_401_too(app, server):

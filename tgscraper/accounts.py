@@ -41,3 +41,11 @@ def session_path(data_dir: Path, account: str) -> Path:
 def not_authenticated_detail(account: str) -> str:
     """The sentence every 'no usable session' answer uses, with the command that fixes it."""
     return f"User '{account}' not authenticated. Run: tgsc-auth {account}"
+
+
+def session_rejected_detail(account: str, reason: str) -> str:
+    """The sentence for a session Telegram refused (`reason`: its error, e.g. SESSION_REVOKED)."""
+    return (
+        f"Telegram rejected the session of '{account}' ({reason}). "
+        f"Log in again: tgsc-auth {account}"
+    )

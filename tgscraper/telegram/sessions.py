@@ -1,8 +1,9 @@
 """SessionManager: one started ``pyrogram.Client`` per account, shared by its requests.
 
 Clients are created lazily on the first request of an account from
-``{data_dir}/sessions/NAME.session`` and kept until ``evict(NAME)`` (re-login, or a
-session Telegram rejected: the error middleware evicts) or ``close()`` (shutdown).
+``{data_dir}/sessions/NAME.session`` and kept until ``evict(NAME)`` (re-login),
+``reject(NAME, reason)`` (Telegram refused the session: the error middleware calls it;
+later requests answer 401 at once until the session file changes) or ``close()``.
 Concurrent first requests share one start, so exactly one client exists per account.
 
 Clients never sleep through flood waits (``sleep_threshold=0``: the FloodWait reaches
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import inspect
 import logging
 import sqlite3
@@ -33,6 +35,7 @@ from tgscraper.accounts import (
     check_account_name,
     not_authenticated_detail,
     session_path,
+    session_rejected_detail,
     sessions_dir,
 )
 from tgscraper.web.errors import ApiError
@@ -83,6 +86,8 @@ class SessionManager:
         self._start_timeout = start_timeout
         self._clients: dict[str, pyrogram.Client] = {}
         self._starting: dict[str, asyncio.Task[pyrogram.Client]] = {}
+        #: account -> (Telegram's error, digest of the session file) for refused sessions
+        self._rejected: dict[str, tuple[str, bytes | None]] = {}
         self._closed = False
 
     @property
@@ -100,6 +105,8 @@ class SessionManager:
             return client
         if self._closed:
             raise ApiError(503, "shutting_down", "The server is shutting down.")
+        if account in self._rejected:
+            await self._check_not_rejected(account)
         task = self._starting.get(account)
         if task is None:
             task = asyncio.create_task(self._start(account), name=f"start client {account}")
@@ -178,10 +185,34 @@ class SessionManager:
             log.info("Telegram client for %r stopped", account)
 
     async def evict(self, account: str) -> None:
-        """Stop and forget the client of `account` (if any); the next get() starts anew."""
+        """Stop and forget the client of `account` (if any); the next get() starts anew
+        (e.g. after a new login)."""
+        self._rejected.pop(account, None)
         client = self._clients.pop(account, None)
         if client is not None:
-            await self._stop(account, client)
+            # shielded: a cancelled request must not leave the client half stopped
+            await asyncio.shield(self._stop(account, client))
+
+    async def reject(self, account: str, reason: str) -> None:
+        """Telegram refused this account's session (`reason`, e.g. AUTH_KEY_UNREGISTERED):
+        stop the client, and answer 401 without dialing Telegram again until the session
+        file changes (a new login)."""
+        await self.evict(account)
+        self._rejected[account] = (reason, await asyncio.to_thread(self._session_digest, account))
+
+    def _session_digest(self, account: str) -> bytes | None:
+        """What the session file holds now (a new login changes it; timestamps are too coarse)."""
+        try:
+            return hashlib.sha256(session_path(self._data_dir, account).read_bytes()).digest()
+        except OSError:
+            return None
+
+    async def _check_not_rejected(self, account: str) -> None:
+        reason, digest = self._rejected[account]
+        if await asyncio.to_thread(self._session_digest, account) != digest:
+            self._rejected.pop(account, None)  # logged in again: try the new session
+            return
+        raise ApiError(401, "session_rejected", session_rejected_detail(account, reason))
 
     async def close(self) -> None:
         """Stop every client; later get() calls answer 503."""

@@ -29,6 +29,7 @@ from typing import Any
 from aiohttp import web
 from pyrogram.errors import Flood, RPCError, Unauthorized
 
+from tgscraper.accounts import session_rejected_detail
 from tgscraper.web.appkeys import SESSIONS
 from tgscraper.web.json import json_response
 
@@ -126,13 +127,8 @@ async def _telegram_error(request: web.Request, exc: RPCError) -> ApiError:
         isinstance(exc, Unauthorized) and error_id != "SESSION_PASSWORD_NEEDED"
     ):
         if account is not None:
-            await request.app[SESSIONS].evict(account)
-            return ApiError(
-                401,
-                "session_rejected",
-                f"Telegram rejected the session of '{account}' ({error_id}). "
-                f"Log in again: tgsc-auth {account}",
-            )
+            await request.app[SESSIONS].reject(account, error_id)
+            return ApiError(401, "session_rejected", session_rejected_detail(account, error_id))
         return ApiError(401, "session_rejected", f"Telegram rejected the session ({error_id}).")
     if error_id in NO_ACCESS:
         return ApiError(403, "no_access", f"This account has no access to that chat ({error_id}).")
