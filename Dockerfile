@@ -20,6 +20,9 @@ RUN pip install . \
     && chown -R tgscraper:tgscraper /app/data
 
 USER tgscraper
+# the working directory must be writable: pyrogram appends unknown Telegram errors to
+# ./unknown_errors.txt
+WORKDIR /app/data
 VOLUME ["/app/data"]
 EXPOSE 8000
 
