@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pytest
+from aiohttp import web
 from openapi_spec_validator import validate
 
 from tests.test_errors import add_test_routes
-from tgscraper.web.openapi import openapi_path
-from tgscraper.web.routing import spec_of
+from tgscraper.web.openapi import build_openapi, openapi_path
+from tgscraper.web.routing import register_routes, route, spec_of
 
 
 def routes_of(app) -> set[tuple[str, str]]:
@@ -98,3 +100,17 @@ async def test_unknown_docs_asset_is_404(tgsc):
     for name in ("nope.js", "..%2F..%2Fsettings.yaml", ".hidden"):
         response = await tgsc.request("GET", f"/docs/assets/{name}")
         assert response.status == 404
+
+
+def test_two_handlers_with_one_name_fail_at_build_time():
+    def declare(path):
+        @route("GET", path, summary="A route")
+        async def same_name(request):
+            return web.Response()
+
+        return same_name
+
+    app = web.Application()
+    register_routes(app, declare("/one"), declare("/two"))
+    with pytest.raises(RuntimeError, match="same_name"):
+        build_openapi(app)

@@ -174,9 +174,27 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
             operations[method] = (
                 _operation(spec, path) if spec else _undeclared_operation(registered.handler)
             )
+    _check_unique_operation_ids(paths)
     for path, operations in paths.items():
         api.path(path=path, operations=operations)
     return api.to_dict()
+
+
+def _check_unique_operation_ids(paths: dict[str, dict[str, Any]]) -> None:
+    """OpenAPI needs unique operationIds (the handler names): fail at startup, loudly."""
+    seen: dict[str, str] = {}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            operation_id = operation.get("operationId")
+            if operation_id is None:
+                continue
+            where = f"{method.upper()} {path}"
+            if operation_id in seen:
+                raise RuntimeError(
+                    f"Handlers of {seen[operation_id]} and {where} are both named "
+                    f"{operation_id!r}: rename one (the name is the OpenAPI operationId)."
+                )
+            seen[operation_id] = where
 
 
 @route(
