@@ -134,7 +134,8 @@ async def _telegram_error(request: web.Request, exc: RPCError) -> ApiError:
         return ApiError(403, "no_access", f"This account has no access to that chat ({error_id}).")
     if error_id in NOT_FOUND:
         return ApiError(404, "not_found", f"Telegram does not know that chat or item ({error_id}).")
-    return ApiError(502, "telegram_error", f"Telegram answered {exc.CODE} {error_id}: {exc}")
+    said = str(exc).removeprefix("Telegram says: ")  # "[400 X] - why (caused by "method")"
+    return ApiError(502, "telegram_error", f"Telegram answered {said}")
 
 
 def _http_error(request: web.Request, exc: web.HTTPException) -> ApiError:
