@@ -10,6 +10,7 @@ from aiohttp import web
 from pyrogram import errors as tg_errors
 from pyrogram import raw
 
+from tests.app_fixtures import parse_events
 from tgscraper.web.appkeys import STREAMS
 from tgscraper.web.routing import register_routes, route
 from tgscraper.web.sse import SSE_CONTENT_TYPE, open_stream
@@ -66,32 +67,8 @@ async def app(make_tgsc):
     return await make_tgsc(setup=add_routes)
 
 
-def parse_events(text: str) -> list[dict]:
-    """SSE text -> [{"id"?, "event"?, "data"} | {"comment"}] in order."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        if not block.strip():
-            continue
-        event: dict = {}
-        for line in block.split("\n"):
-            field, _, value = line.partition(": ")
-            if field == "":
-                event["comment"] = value
-            elif field == "data":
-                event["data"] = json.loads(value)
-            else:
-                event[field] = value
-        events.append(event)
-    return events
-
-
-async def read_stream(app, path: str, **headers) -> tuple[web.Response, list[dict]]:
-    async with app.session.get(app.url(path), headers=headers) as response:
-        return response, parse_events((await response.read()).decode())
-
-
 async def test_events_have_ids_names_and_json_data(app):
-    response, events = await read_stream(app, "/test/stream", **{"Last-Event-ID": "0"})
+    response, events = await app.events("/test/stream", headers={"Last-Event-ID": "0"})
     assert response.status == 200
     assert response.content_type == SSE_CONTENT_TYPE
     assert events == [
@@ -105,7 +82,7 @@ async def test_events_have_ids_names_and_json_data(app):
 
 
 async def test_exception_after_start_ends_with_an_error_event(app):
-    response, events = await read_stream(app, "/test/stream/crash")
+    response, events = await app.events("/test/stream/crash")
     assert response.status == 200
     assert events[0] == {"id": "1", "data": {"n": 1}}
     assert events[-1]["event"] == "error"
@@ -114,7 +91,7 @@ async def test_exception_after_start_ends_with_an_error_event(app):
 
 
 async def test_telegram_error_in_a_stream_is_the_same_decision_as_http(app):
-    _, events = await read_stream(app, "/test/stream/flood")
+    _, events = await app.events("/test/stream/flood")
     assert events[-1] == {
         "event": "error",
         "data": {
