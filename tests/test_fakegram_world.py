@@ -64,6 +64,15 @@ def test_accounts_carry_what_the_wire_and_login_need(w):
     assert w.world.account_by_username("@Alice") is alice
 
 
+def test_account_by_phone_compares_digits_on_both_sides(w):
+    alice = w.account("alice", phone="+999 66-1 0001")
+    w.account("bob", phone="9996610002")
+    assert w.world.account_by_phone("9996610001") is alice
+    assert w.world.account_by_phone("+999 661 0001") is alice
+    assert w.world.account_by_phone("+999 661 0002").username == "bob"
+    assert w.world.account_by_phone("+999 661 0003") is None
+
+
 def test_channel_messages_have_one_sequence(w):
     alice = w.account("alice")
     news = w.channel("News", username="news", members=[alice])

@@ -182,9 +182,10 @@ class World:
         return [user for user in self.users.values() if user.is_account]
 
     def account_by_phone(self, phone: str) -> User | None:
-        digits = phone.lstrip("+").replace(" ", "")
+        """The account with this number, however either side writes it ("+", spaces, dashes)."""
+        digits = _phone_digits(phone)
         for user in self.users.values():
-            if user.is_account and user.phone and user.phone.lstrip("+") == digits:
+            if user.is_account and user.phone and _phone_digits(user.phone) == digits:
                 return user
         return None
 
@@ -301,3 +302,7 @@ class World:
         """Make the file's current reference invalid; refetched messages carry a new one."""
         file.reference_generation += 1
         self.media_epoch += 1
+
+
+def _phone_digits(phone: str) -> str:
+    return "".join(char for char in phone if char.isdigit())
