@@ -12,6 +12,7 @@ from pyrogram import raw
 from tests.fakegram.world.builder import WorldBuilder
 from tgscraper.telegram.sessions import session_is_authorized
 from tgscraper.web.appkeys import SESSIONS
+from tgscraper.web.errors import ApiError
 from tgscraper.web.json import json_response
 from tgscraper.web.middlewares import get_account
 from tgscraper.web.routing import register_routes, route
@@ -154,3 +155,9 @@ async def test_session_file_check(server, world, tmp_path):
     assert not session_is_authorized(tmp_path / "empty.session")
     (tmp_path / "junk.session").write_bytes(b"not sqlite at all" * 100)
     assert not session_is_authorized(tmp_path / "junk.session")
+
+
+async def test_invalid_names_never_reach_the_file_system(app):
+    with pytest.raises(ApiError) as error:
+        await app.app[SESSIONS].get("../alice")
+    assert error.value.status == 400

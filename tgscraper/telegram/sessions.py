@@ -137,7 +137,10 @@ class SessionManager:
         return pyrogram.Client(account, self._api_id, self._api_hash, **options)
 
     async def _start(self, account: str) -> pyrogram.Client:
-        check_account_name(account)
+        try:
+            check_account_name(account)  # it becomes a file name
+        except ValueError as exc:
+            raise ApiError(400, "invalid_account", str(exc)) from None
         path = session_path(self._data_dir, account)
         if not await asyncio.to_thread(session_is_authorized, path):
             raise ApiError(401, "not_authenticated", not_authenticated_detail(account))
