@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
+
+from tgscraper.dialogs import DialogRef, parse_dialog_ref
 
 
 class StrictBoolean(fields.Boolean):
@@ -70,3 +72,30 @@ def describe_errors(messages: Any, what: str = "field") -> str:
     for path, sentence in flatten_messages(messages):
         parts.append(f"Invalid {what} '{path}': {sentence}" if path else sentence)
     return "; ".join(parts) or "Invalid input."
+
+
+class DialogRefField(fields.Field):
+    """A ``{dialog}`` value: a Bot-API chat id, a username, @name or a t.me link
+    (``tgscraper.dialogs.parse_dialog_ref``); deserializes to a ``DialogRef``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> DialogRef:
+        if not isinstance(value, str):
+            raise ValidationError("Not a chat id or username.")
+        try:
+            return parse_dialog_ref(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class DialogPath(Schema):
+    """The ``{dialog}`` path parameter of the routes that read one chat."""
+
+    dialog = DialogRefField(
+        required=True,
+        metadata={
+            "description": "Chat id in Bot-API form (-100… channel or supergroup, negative "
+            "basic group, positive user or bot), a public username, @username or t.me link",
+            "example": "durov",
+            "type": "string",
+        },
+    )
