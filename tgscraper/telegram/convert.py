@@ -294,13 +294,13 @@ def _peer_row(peer: Any, users: _Users, chats: _Chats) -> PeerRow:
         if not isinstance(user, raw.types.User):
             return PeerRow(id=peer_id, kind="user")
         kind = "deleted_user" if user.deleted else "bot" if user.bot else "user"
-        return PeerRow(peer_id, kind, user.first_name, user.last_name, _username(user))
+        return PeerRow(peer_id, kind, user.first_name, user.last_name, public_username(user))
     chat = chats.get(peer_id)
     kind = "group" if isinstance(peer, raw.types.PeerChat) else "channel"
-    return PeerRow(peer_id, kind, getattr(chat, "title", None), None, _username(chat))
+    return PeerRow(peer_id, kind, getattr(chat, "title", None), None, public_username(chat))
 
 
-def _username(user_or_chat: Any) -> str | None:
+def public_username(user_or_chat: Any) -> str | None:
     """The public username, or the first active collectible one."""
     name = getattr(user_or_chat, "username", None)
     if name:
@@ -322,7 +322,7 @@ def _dialog_info(dialog_id: int, users: _Users, chats: _Chats) -> DialogInfo | N
         if not isinstance(user, raw.types.User):
             return None
         title = _display_name(PeerRow(dialog_id, "user", user.first_name, user.last_name))
-        return DialogInfo(dialog_id, "bot" if user.bot else "user", title, _username(user))
+        return DialogInfo(dialog_id, "bot" if user.bot else "user", title, public_username(user))
     chat = chats.get(dialog_id)
     if chat is None or isinstance(chat, raw.types.ChatEmpty):
         return None
@@ -330,7 +330,7 @@ def _dialog_info(dialog_id: int, users: _Users, chats: _Chats) -> DialogInfo | N
         kind = "group"
     else:
         kind = "supergroup" if getattr(chat, "megagroup", False) else "channel"
-    return DialogInfo(dialog_id, kind, getattr(chat, "title", None), _username(chat))
+    return DialogInfo(dialog_id, kind, getattr(chat, "title", None), public_username(chat))
 
 
 def _chat_dialog_id(chat: Any) -> int:
