@@ -61,6 +61,9 @@ class Config:
     insecure_no_api_key: bool = False
     #: extra Telegram server RSA public keys (PEM files) to trust (--server-key)
     server_keys: tuple[Path, ...] = ()
+    #: (host, port) where new logins first connect instead of Telegram's DC 2
+    #: (--telegram-dc; private Telegram servers and test servers). None: Telegram.
+    telegram_dc: tuple[str, int] | None = None
 
 
 def read_environment(
@@ -108,6 +111,18 @@ def parse_api_keys(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(key.strip() for key in value.split(",") if key.strip())
+
+
+def parse_dc_address(text: str) -> tuple[str, int]:
+    """--telegram-dc HOST:PORT ("[::1]:443" for IPv6) -> (host, port), or ConfigError."""
+    host, separator, port_text = text.strip().rpartition(":")
+    host = host.strip("[]")
+    port = int(port_text) if port_text.isdigit() else 0
+    if not separator or not host or not 0 < port < 65536:
+        raise ConfigError(
+            f"Invalid Telegram DC address {text!r}: use HOST:PORT, e.g. 127.0.0.1:4430."
+        )
+    return host, port
 
 
 def is_loopback(host: str) -> bool:

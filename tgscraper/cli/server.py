@@ -29,6 +29,7 @@ from tgscraper.config import (
     check_bind_safety,
     parse_api_keys,
     parse_credentials,
+    parse_dc_address,
     prepare_data_dir,
     read_environment,
 )
@@ -108,6 +109,12 @@ def get_parser() -> argparse.ArgumentParser:
         "Telegram servers and test servers",
     )
     parser.add_argument(
+        "--telegram-dc",
+        metavar="HOST:PORT",
+        help="where QR logins first connect instead of Telegram's DC 2 (private Telegram "
+        "servers and test servers; the other DCs come from that server's configuration)",
+    )
+    parser.add_argument(
         "--insecure-no-api-key",
         action="store_true",
         help="allow a non-loopback --host without an API key (only on a trusted network)",
@@ -131,6 +138,7 @@ def load_config(args: argparse.Namespace) -> Config:
         log_level=args.log_level,
         insecure_no_api_key=args.insecure_no_api_key,
         server_keys=tuple(args.server_key),
+        telegram_dc=parse_dc_address(args.telegram_dc) if args.telegram_dc else None,
     )
 
 

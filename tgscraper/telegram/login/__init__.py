@@ -1,0 +1,14 @@
+"""Logging Telegram accounts in and out: shared by ``tgsc-auth`` and the QR login API.
+
+* ``connection``    fresh login clients (in-memory session; ``--telegram-dc`` redirect)
+* ``qr``            the QR login engine: tokens, rotation, DC migration, 2FA
+* ``phone``         phone number + code + 2FA (tgsc-auth)
+* ``password``      the 2FA step both flows share (SRP off the event loop)
+* ``session_files`` writing sessions atomically, listing and deleting them
+* ``registry``      QR logins of the HTTP API by token (one pending per account)
+* ``account``       who a session belongs to (/api/v3/me, --list), logging out
+* ``errors``        Telegram's login errors as one sentence a person can act on
+
+A login never touches ``sessions/NAME.session`` until it has succeeded: the client
+keeps its key in memory, and the file appears complete in one rename.
+"""
