@@ -1,0 +1,296 @@
+"""The QR login API, /api/v3/me and DELETE /api/v3/auth/session: the real app against
+fakegram, where the test's "phone" accepts the login token."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import replace
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.fakegram.methods.login import accept_login_token, login_state
+from tests.fakegram.world.builder import WorldBuilder
+from tgscraper.accounts import session_path
+from tgscraper.telegram.login.qr import QrStatus
+from tgscraper.telegram.login.session_files import read_user_id
+from tgscraper.web.appkeys import SESSIONS
+from tgscraper.web.auth import QR_LOGINS
+
+PASSWORD = "open sesame"
+POLL_S = 0.05
+
+
+@pytest.fixture
+def world():
+    build = WorldBuilder()
+    build.account("alice", "Alice", "Liddell", phone="+44 7700 900123", premium=True)
+    build.account("bob", password=PASSWORD, hint="sesame")
+    build.account("carol", dc_id=4)
+    return build.world
+
+
+@pytest.fixture
+async def server(fakegram, world):
+    return await fakegram(world)
+
+
+@pytest.fixture
+async def app(make_tgsc, server):
+    """The app with a session for alice only; new logins dial the fake's DC 2."""
+    alice = server.world.account_by_username("alice")
+    return await make_tgsc(
+        telegram=server, accounts={"alice": alice.id}, telegram_dc=("127.0.0.1", server.port)
+    )
+
+
+def token_of(qr_url: str) -> bytes:
+    (token,) = parse_qs(urlparse(qr_url).query)["token"]
+    return base64.urlsafe_b64decode(token)
+
+
+async def start(app, username, status=200, **body):
+    return await app.json(
+        "POST", "/api/v3/auth/qr", json={"username": username, **body}, status=status
+    )
+
+
+async def poll(app, token, until):
+    """GET the login's status until `until(answer)` holds."""
+    async with asyncio.timeout(30):
+        while True:
+            answer = await app.json("GET", f"/api/v3/auth/qr/{token}")
+            if until(answer):
+                return answer
+            await asyncio.sleep(POLL_S)
+
+
+def scanned(server, started, username):
+    accept_login_token(
+        server, token_of(started["qr_url"]), server.world.account_by_username(username).id
+    )
+
+
+async def test_qr_login_then_the_account_works_at_once(app, server):
+    started = await start(app, "newname")
+    assert set(started) == {"token", "qr_url", "expires_in", "message"}
+    assert len(started["token"]) >= 32 and started["qr_url"].startswith("tg://login?token=")
+    assert 0 < started["expires_in"] <= 30
+    pending = await app.json("GET", f"/api/v3/auth/qr/{started['token']}")
+    assert pending["status"] == "pending" and pending["qr_url"] == started["qr_url"]
+    assert pending["username"] == "newname" and pending["error"] is None
+
+    scanned(server, started, "alice")
+    done = await poll(app, started["token"], lambda a: a["status"] != "pending")
+    assert done["status"] == "success", done
+    assert done["account"]["id"] == server.world.account_by_username("alice").id
+    assert "X-Telegram-Username: newname" in done["message"]
+    # a final status is reported once, then forgotten
+    gone = await app.request("GET", f"/api/v3/auth/qr/{started['token']}")
+    assert gone.status == 404 and gone.json()["error"] == "login_not_found"
+
+    path = session_path(app.data_dir, "newname")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert read_user_id(path) == done["account"]["id"]
+    me = await app.json("GET", "/api/v3/me", account="newname")
+    assert me == {
+        "id": done["account"]["id"],
+        "first_name": "Alice",
+        "last_name": "Liddell",
+        "username": "alice",
+        "phone": "+44********23",
+        "is_premium": True,
+    }
+
+
+async def test_qr_login_with_2fa_wrong_then_right(app, server):
+    started = await start(app, "bob")
+    token = started["token"]
+    scanned(server, started, "bob")
+    asking = await poll(app, token, lambda a: a["status"] != "pending")
+    assert asking["status"] == "password_required" and asking["password_hint"] == "sesame"
+    assert asking["qr_url"] is None and asking["password_tries_left"] == 5
+    no_image = await app.request("GET", f"/api/v3/auth/qr/{token}/qr.svg")
+    assert no_image.status == 409 and no_image.json()["error"] == "no_qr_code"
+
+    wrong = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": "nope"})
+    assert wrong.status == 400 and wrong.json()["error"] == "password_invalid"
+    assert "4 tries left" in wrong.json()["detail"]
+    still = await app.json("GET", f"/api/v3/auth/qr/{token}")
+    assert still["status"] == "password_required" and still["password_tries_left"] == 4
+
+    done = await app.json("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": PASSWORD})
+    assert done["status"] == "success" and done["account"]["username"] == "bob"
+    assert (await app.json("GET", "/api/v3/me", account="bob"))["username"] == "bob"
+
+
+async def test_password_body_is_validated_and_a_pending_login_expects_none(app):
+    started = await start(app, "bob")
+    token = started["token"]
+    empty = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": ""})
+    assert empty.status == 422
+    early = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": "x"})
+    assert early.status == 409 and early.json()["error"] == "no_password_expected"
+
+
+async def test_the_login_expires(app):
+    app.app[QR_LOGINS].policy = replace(app.app[QR_LOGINS].policy, timeout_s=0.5)
+    started = await start(app, "late")
+    done = await poll(app, started["token"], lambda a: a["status"] != "pending")
+    assert done["status"] == "expired" and done["error"] == "expired"
+    assert "expired" in done["message"]
+    assert not session_path(app.data_dir, "late").exists()
+
+
+async def test_the_code_rotates_while_pending(app, server):
+    login_state(server).token_ttl = 1.5
+    started = await start(app, "newname")
+    rotated = await poll(app, started["token"], lambda a: a["qr_url"] != started["qr_url"])
+    assert rotated["status"] == "pending" and rotated["qr_url"].startswith("tg://login?token=")
+    scanned(server, rotated, "alice")
+    done = await poll(app, started["token"], lambda a: a["status"] != "pending")
+    assert done["status"] == "success"
+
+
+async def test_cancel_removes_the_login_and_writes_nothing(app, server):
+    started = await start(app, "newname")
+    cancelled = await app.json("DELETE", f"/api/v3/auth/qr/{started['token']}")
+    assert cancelled["status"] == "cancelled"
+    assert (await app.request("GET", f"/api/v3/auth/qr/{started['token']}")).status == 404
+    assert (await app.request("DELETE", f"/api/v3/auth/qr/{started['token']}")).status == 404
+    scanned(server, started, "alice")  # too late: nobody waits for this code any more
+    assert (await app.json("GET", "/api/v3/auth/qr/" + "A" * 32, status=404))["error"]
+    assert not session_path(app.data_dir, "newname").exists()
+    assert list(session_path(app.data_dir, "x").parent.iterdir()) == [
+        session_path(app.data_dir, "alice")
+    ]
+
+
+async def test_an_existing_session_needs_force_which_evicts_the_old_client(app, server):
+    sessions = app.app[SESSIONS]
+    alice = server.world.account_by_username("alice")
+    assert (await app.json("GET", "/api/v3/me"))["id"] == alice.id
+    old_client = await sessions.get("alice")
+    old_key = await old_client.storage.auth_key()
+
+    refused = await app.request("POST", "/api/v3/auth/qr", json={"username": "alice"})
+    assert refused.status == 409 and refused.json()["error"] == "session_exists"
+    assert sessions.is_started("alice")
+
+    started = await start(app, "alice", force=True)
+    assert not sessions.is_started("alice")
+    scanned(server, started, "alice")
+    done = await poll(app, started["token"], lambda a: a["status"] != "pending")
+    assert done["status"] == "success"
+
+    assert (await app.json("GET", "/api/v3/me"))["id"] == alice.id
+    new_client = await sessions.get("alice")
+    assert new_client is not old_client
+    new_key = await new_client.storage.auth_key()
+    assert new_key != old_key
+    (registered,) = [k for k in server.keys_on(2).values() if k.key == new_key]
+    assert registered.user_id == alice.id
+
+
+async def test_account_on_another_dc_migrates(app, server):
+    started = await start(app, "carol")
+    scanned(server, started, "carol")
+    done = await poll(app, started["token"], lambda a: a["status"] != "pending")
+    assert done["status"] == "success", done
+    me = await app.json("GET", "/api/v3/me", account="carol")
+    assert me["id"] == server.world.account_by_username("carol").id
+
+
+async def test_qr_images(app):
+    started = await start(app, "newname")
+    token = started["token"]
+    svg = await app.request("GET", f"/api/v3/auth/qr/{token}/qr.svg")
+    assert svg.status == 200 and svg.content_type == "image/svg+xml"
+    assert svg.body.startswith(b"<svg") and b"<path" in svg.body
+    png = await app.request("GET", f"/api/v3/auth/qr/{token}/qr.png")
+    assert png.status == 200 and png.content_type == "image/png"
+    assert png.body.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.headers["Cache-Control"] == "no-store"
+    unknown = await app.request("GET", "/api/v3/auth/qr/" + "A" * 32 + "/qr.png")
+    assert unknown.status == 404
+    bad = await app.request("GET", "/api/v3/auth/qr/no!/qr.png")
+    assert bad.status in (400, 404)
+
+
+async def test_one_pending_login_per_username(app):
+    first = await start(app, "newname")
+    second = await start(app, "newname")
+    assert first["token"] != second["token"]
+    assert (await app.request("GET", f"/api/v3/auth/qr/{first['token']}")).status == 404
+    assert (await app.json("GET", f"/api/v3/auth/qr/{second['token']}"))["status"] == "pending"
+    assert len(app.app[QR_LOGINS]) == 1
+
+
+async def test_starts_are_rate_limited_per_username(app):
+    app.app[QR_LOGINS].max_starts = 2
+    await start(app, "newname")
+    await start(app, "newname")
+    limited = await app.request("POST", "/api/v3/auth/qr", json={"username": "newname"})
+    assert limited.status == 429 and limited.json()["error"] == "too_many_logins"
+    assert int(limited.headers["Retry-After"]) > 0
+    await start(app, "othername")  # another username is not affected
+
+
+async def test_start_body_is_validated(app):
+    bad = await app.request("POST", "/api/v3/auth/qr", json={"username": "../x"})
+    assert bad.status == 422 and "username" in bad.json()["detail"]
+    bad = await app.request("POST", "/api/v3/auth/qr", json={"username": "x", "force": "yes"})
+    assert bad.status == 422 and "force" in bad.json()["detail"]
+    missing = await app.request("POST", "/api/v3/auth/qr", json={})
+    assert missing.status == 422
+
+
+async def test_unreachable_telegram_answers_502(make_tgsc, unused_tcp_port):
+    app = await make_tgsc(telegram_dc=("127.0.0.1", unused_tcp_port))
+    failed = await app.request("POST", "/api/v3/auth/qr", json={"username": "newname"})
+    assert failed.status == 502 and failed.json()["error"] == "telegram_unavailable"
+    assert len(app.app[QR_LOGINS]) == 0
+
+
+async def test_api_key_guards_the_login_api(make_tgsc, server):
+    app = await make_tgsc(telegram=server, api_keys=("k1",), telegram_dc=("127.0.0.1", server.port))
+    for method, path in (
+        ("POST", "/api/v3/auth/qr"),
+        ("GET", "/api/v3/auth/qr/" + "A" * 32),
+        ("POST", "/api/v3/auth/qr/" + "A" * 32 + "/2fa"),
+        ("GET", "/api/v3/me"),
+        ("DELETE", "/api/v3/auth/session"),
+    ):
+        refused = await app.request(method, path, api_key=None, json={"username": "x"})
+        assert refused.status == 401 and refused.json()["error"] == "api_key_required", path
+    assert (await app.request("POST", "/api/v3/auth/qr", json={"username": "x"})).status == 200
+
+
+async def test_logout_ends_the_session_everywhere(app, server):
+    alice = server.world.account_by_username("alice")
+    assert (await app.json("GET", "/api/v3/me"))["id"] == alice.id
+    (key,) = server.keys_on(2).values()
+    answer = await app.json("DELETE", "/api/v3/auth/session")
+    assert answer["logged_out"] and answer["telegram_session_ended"]
+    assert answer["username"] == "alice"
+    assert key.user_id is None  # auth.logOut reached Telegram
+    assert not session_path(app.data_dir, "alice").exists()
+    assert not app.app[SESSIONS].is_started("alice")
+    after = await app.request("GET", "/api/v3/me")
+    assert after.status == 401 and after.json()["error"] == "not_authenticated"
+
+
+async def test_logout_of_a_session_telegram_already_ended(app, server):
+    server.log_out(server.world.account_by_username("alice").id)
+    answer = await app.json("DELETE", "/api/v3/auth/session")
+    assert answer["logged_out"] and answer["telegram_session_ended"] is False
+    assert not session_path(app.data_dir, "alice").exists()
+
+
+async def test_shutdown_cancels_running_logins(app):
+    started = await start(app, "newname")
+    flow = app.app[QR_LOGINS].get(started["token"]).flow
+    await app.close()
+    assert flow.status is QrStatus.CANCELLED
+    assert not flow._client.is_connected

@@ -1,0 +1,469 @@
+"""Logging accounts in and out over HTTP: the QR login API, /api/v3/me, and
+DELETE /api/v3/auth/session.
+
+A QR login (``POST /api/v3/auth/qr``) runs in the background (``tgscraper.telegram.
+login.qr``) under an unguessable token; clients poll ``GET /api/v3/auth/qr/{token}``
+and show ``qr_url`` (or the ready-made ``qr.svg`` / ``qr.png``), send the 2FA password
+when asked, and get ``success`` once ``sessions/NAME.session`` is written: the account
+then works at once with ``X-Telegram-Username: NAME``. With TGSC_API_KEY set these
+routes need the key like every other: a stranger cannot start a login that writes a
+session. The password is passed to Telegram's SRP check only: never logged or stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from marshmallow import Schema, ValidationError, fields, validate
+from pyrogram.errors import Unauthorized
+
+from tgscraper.accounts import check_account_name, session_path
+from tgscraper.schemas import ErrorSchema, StrictBoolean
+from tgscraper.telegram.login.account import TelegramAccount, log_out, who_am_i
+from tgscraper.telegram.login.connection import LoginConnector, login_client
+from tgscraper.telegram.login.errors import LoginFailed, WrongPassword
+from tgscraper.telegram.login.qr import QrLogin, QrPolicy, QrStatus
+from tgscraper.telegram.login.qr_codes import render_png, render_svg
+from tgscraper.telegram.login.registry import QrEntry, QrLoginRegistry, TooManyLogins
+from tgscraper.telegram.login.session_files import (
+    SessionData,
+    delete_session,
+    save_session,
+)
+from tgscraper.telegram.sessions import session_is_authorized
+from tgscraper.web.appkeys import CONFIG, SESSIONS
+from tgscraper.web.errors import ApiError
+from tgscraper.web.json import json_response
+from tgscraper.web.middlewares import ACCOUNT_HEADER, get_account
+from tgscraper.web.routing import register_routes, route
+
+#: the QR logins in progress (created and cancelled by ``qr_logins_context``)
+QR_LOGINS: web.AppKey[QrLoginRegistry] = web.AppKey("qr_logins", QrLoginRegistry)
+#: how long POST /api/v3/auth/qr waits for Telegram's first login token
+FIRST_CODE_TIMEOUT_S = 30.0
+NO_STORE = {"Cache-Control": "no-store"}
+SCAN_HINT = (
+    "Scan the QR code with Telegram on a phone logged into the account "
+    "(Settings > Devices > Link Desktop Device)."
+)
+
+
+# ----------------------------------------------------------------------------- schemas
+
+
+def _account_name(value: str) -> None:
+    try:
+        check_account_name(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class QrStartBody(Schema):
+    username = fields.String(
+        required=True,
+        validate=_account_name,
+        metadata={"description": "Account name: the session becomes sessions/NAME.session"},
+    )
+    force = StrictBoolean(
+        load_default=False,
+        metadata={"description": "Replace an existing session (its client is stopped first)"},
+    )
+
+
+class QrPasswordBody(Schema):
+    password = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1024),
+        metadata={"description": "The account's two-step verification password"},
+    )
+
+
+class QrTokenPath(Schema):
+    token = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{16,64}$"))
+
+
+class MeSchema(Schema):
+    """The Telegram account behind the session"""
+
+    id = fields.Integer(required=True)
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    username = fields.String(allow_none=True)
+    phone = fields.String(
+        allow_none=True, metadata={"description": "Masked", "example": "+44********23"}
+    )
+    is_premium = fields.Boolean(required=True)
+
+
+class QrStartSchema(Schema):
+    """A QR login started: show qr_url as a QR code"""
+
+    token = fields.String(required=True, metadata={"description": "Names this login"})
+    qr_url = fields.String(required=True, metadata={"example": "tg://login?token=AQID..."})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Seconds this code stays valid; poll for the next"}
+    )
+    message = fields.String(required=True)
+
+
+class QrStatusSchema(Schema):
+    """Where a QR login stands"""
+
+    status = fields.String(
+        required=True, validate=validate.OneOf([status.value for status in QrStatus])
+    )
+    username = fields.String(required=True)
+    qr_url = fields.String(allow_none=True, metadata={"description": "Current code (pending)"})
+    expires_in = fields.Integer(allow_none=True, metadata={"description": "Seconds (pending)"})
+    password_hint = fields.String(allow_none=True)
+    password_tries_left = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True, metadata={"description": "Machine code of a failure"})
+    message = fields.String(required=True, metadata={"description": "What to do now"})
+    account = fields.Nested(MeSchema, allow_none=True, metadata={"description": "On success"})
+
+
+class LogoutSchema(Schema):
+    """The session is gone"""
+
+    username = fields.String(required=True)
+    logged_out = fields.Boolean(required=True)
+    telegram_session_ended = fields.Boolean(
+        required=True,
+        metadata={"description": "False when Telegram had already ended the session"},
+    )
+    message = fields.String(required=True)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _login_not_found() -> ApiError:
+    return ApiError(
+        404,
+        "login_not_found",
+        "No such QR login (unknown token, or it ended and was already reported): "
+        "start one with POST /api/v3/auth/qr.",
+    )
+
+
+def _entry(request: web.Request, token: str) -> QrEntry:
+    entry = request.app[QR_LOGINS].get(token)
+    if entry is None:
+        raise _login_not_found()
+    return entry
+
+
+def _message(entry: QrEntry) -> str:
+    flow = entry.flow
+    if flow.status is QrStatus.PENDING:
+        return SCAN_HINT if flow.qr_url else "The code was scanned; finishing the login."
+    if flow.status is QrStatus.PASSWORD_REQUIRED:
+        return (
+            "The account has two-step verification: send its password to "
+            f"POST /api/v3/auth/qr/{entry.token}/2fa."
+        )
+    if flow.status is QrStatus.SUCCESS and flow.account is not None:
+        return (
+            f"Logged in as {flow.account.display_name}. "
+            f"Send '{ACCOUNT_HEADER}: {entry.username}' with your requests."
+        )
+    return flow.error.message if flow.error else f"The login is {flow.status}."
+
+
+def _status(entry: QrEntry) -> dict[str, Any]:
+    flow = entry.flow
+    pending = flow.status is QrStatus.PENDING and flow.qr_url is not None
+    password = flow.status is QrStatus.PASSWORD_REQUIRED
+    return {
+        "status": flow.status.value,
+        "username": entry.username,
+        "qr_url": flow.qr_url if pending else None,
+        "expires_in": round(flow.expires_in) if pending else None,
+        "password_hint": flow.password_hint if password else None,
+        "password_tries_left": flow.password_tries_left if password else None,
+        "error": flow.error.code if flow.error else None,
+        "message": _message(entry),
+        "account": flow.account.public() if flow.account else None,
+    }
+
+
+def _make_flow(app: web.Application, username: str, policy: QrPolicy) -> QrLogin:
+    config = app[CONFIG]
+    connector = LoginConnector(config.telegram_dc)
+    client = login_client(config.api_id, config.api_hash, connector)
+
+    async def save(data: SessionData, account: TelegramAccount) -> None:
+        await save_session(config.data_dir, username, data)
+        await app[SESSIONS].evict(username)  # the next request starts the new session
+
+    return QrLogin(client, connector, save, policy)
+
+
+async def _first_code(entry: QrEntry) -> None:
+    """Wait until the login shows its first code (or failed to)."""
+    flow = entry.flow
+    async with asyncio.timeout(FIRST_CODE_TIMEOUT_S):
+        while flow.qr_url is None and flow.status is QrStatus.PENDING:
+            await flow.changed(flow.version)
+
+
+# ----------------------------------------------------------------------------- QR login
+
+
+@route(
+    "POST",
+    "/api/v3/auth/qr",
+    summary="Start a QR login",
+    description=(
+        "Starts logging an account in by QR code and answers the first code. Show qr_url "
+        "as a QR code (or use qr.svg / qr.png) and poll GET /api/v3/auth/qr/{token}: the "
+        "code is replaced about every 25 s until it is scanned; the login expires after 5 "
+        "minutes. Starting again for the same username replaces its pending login. An "
+        "existing session answers 409 unless force is true (its client is stopped first)."
+    ),
+    tags=["auth"],
+    body=QrStartBody,
+    responses={
+        200: QrStartSchema,
+        409: (ErrorSchema, "The account already has a session (send force: true)"),
+        429: (ErrorSchema, "Too many QR logins started for this username"),
+        502: (ErrorSchema, "Telegram could not be reached or refused"),
+    },
+)
+async def start_qr_login(request: web.Request, *, body: dict[str, Any]) -> web.Response:
+    app = request.app
+    username, force = body["username"], body["force"]
+    path = session_path(app[CONFIG].data_dir, username)
+    if not force and await asyncio.to_thread(session_is_authorized, path):
+        raise ApiError(
+            409,
+            "session_exists",
+            f"Account '{username}' is already logged in; send \"force\": true to log in "
+            "again and replace its session.",
+        )
+    registry = app[QR_LOGINS]
+    try:
+        registry.check_rate(username)
+    except TooManyLogins as exc:
+        raise ApiError(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after)}) from None
+    if force:
+        await app[SESSIONS].evict(username)
+    entry = await registry.start(username, lambda policy: _make_flow(app, username, policy))
+    try:
+        await _first_code(entry)
+    except TimeoutError:
+        await registry.cancel(entry.token)
+        raise ApiError(
+            502, "telegram_unavailable", "Telegram sent no login code in time; try again."
+        ) from None
+    flow = entry.flow
+    if flow.qr_url is None:
+        registry.read(entry)
+        error = flow.error or LoginFailed("telegram_error", f"The login ended: {flow.status}.")
+        raise ApiError(502, error.code, error.message)
+    return json_response(
+        {
+            "token": entry.token,
+            "qr_url": flow.qr_url,
+            "expires_in": round(flow.expires_in),
+            "message": f"{SCAN_HINT} Then poll GET /api/v3/auth/qr/{entry.token}.",
+        },
+        headers=NO_STORE,
+    )
+
+
+@route(
+    "GET",
+    "/api/v3/auth/qr/{token}",
+    summary="Status of a QR login",
+    description=(
+        "pending (qr_url is the current code), password_required (password_hint), success, "
+        "expired or error. A final status is reported once; the login is then forgotten."
+    ),
+    tags=["auth"],
+    path_params=QrTokenPath,
+    responses={200: QrStatusSchema, 404: ErrorSchema},
+)
+async def get_qr_login(request: web.Request, *, path_params: dict[str, str]) -> web.Response:
+    entry = _entry(request, path_params["token"])
+    answer = _status(entry)
+    request.app[QR_LOGINS].read(entry)
+    return json_response(answer, headers=NO_STORE)
+
+
+@route(
+    "POST",
+    "/api/v3/auth/qr/{token}/2fa",
+    summary="Send the 2FA password of a QR login",
+    description=(
+        "Answers the final status (success) once the session is saved. A wrong password "
+        "answers 400 password_invalid and the login stays password_required; after 5 wrong "
+        "passwords it ends (400 too_many_password_attempts)."
+    ),
+    tags=["auth"],
+    path_params=QrTokenPath,
+    body=QrPasswordBody,
+    responses={
+        200: QrStatusSchema,
+        400: (ErrorSchema, "Wrong password"),
+        404: ErrorSchema,
+        409: (ErrorSchema, "The login is not waiting for a password"),
+    },
+)
+async def submit_qr_password(
+    request: web.Request, *, path_params: dict[str, str], body: dict[str, str]
+) -> web.Response:
+    registry = request.app[QR_LOGINS]
+    entry = _entry(request, path_params["token"])
+    try:
+        await entry.flow.submit_password(body["password"])
+    except WrongPassword as exc:
+        raise ApiError(400, exc.code, exc.message) from None
+    except LoginFailed as exc:
+        if exc.code == "no_password_expected":
+            raise ApiError(409, exc.code, exc.message) from None
+        registry.read(entry)
+        status = 400 if exc.code == "too_many_password_attempts" else 502
+        raise ApiError(status, exc.code, exc.message) from None
+    answer = _status(entry)
+    registry.read(entry)
+    return json_response(answer, headers=NO_STORE)
+
+
+@route(
+    "DELETE",
+    "/api/v3/auth/qr/{token}",
+    summary="Cancel a QR login",
+    description="Stops the login; nothing is saved (a login that already succeeded is kept).",
+    tags=["auth"],
+    path_params=QrTokenPath,
+    responses={200: QrStatusSchema, 404: ErrorSchema},
+)
+async def cancel_qr_login(request: web.Request, *, path_params: dict[str, str]) -> web.Response:
+    entry = await request.app[QR_LOGINS].cancel(path_params["token"])
+    if entry is None:
+        raise _login_not_found()
+    return json_response(_status(entry), headers=NO_STORE)
+
+
+async def _qr_image(request: web.Request, token: str, kind: str) -> web.Response:
+    entry = _entry(request, token)
+    url = entry.flow.qr_url
+    if url is None:
+        raise ApiError(
+            409, "no_qr_code", f"There is no QR code to show: the login is {entry.flow.status}."
+        )
+    image = entry.images.get((kind, url))
+    if image is None:
+        image = await asyncio.to_thread(render_svg if kind == "svg" else render_png, url)
+        entry.images = {(kind, url): image}  # only the current code is kept
+    content_type = "image/svg+xml" if kind == "svg" else "image/png"
+    return web.Response(body=image, content_type=content_type, headers=NO_STORE)
+
+
+_IMAGE_RESPONSES = {200: "The current QR code", 404: ErrorSchema, 409: ErrorSchema}
+
+
+@route(
+    "GET",
+    "/api/v3/auth/qr/{token}/qr.svg",
+    summary="The current QR code as SVG",
+    tags=["auth"],
+    path_params=QrTokenPath,
+    content_type="image/svg+xml",
+    responses=_IMAGE_RESPONSES,
+)
+async def get_qr_svg(request: web.Request, *, path_params: dict[str, str]) -> web.Response:
+    return await _qr_image(request, path_params["token"], "svg")
+
+
+@route(
+    "GET",
+    "/api/v3/auth/qr/{token}/qr.png",
+    summary="The current QR code as PNG",
+    tags=["auth"],
+    path_params=QrTokenPath,
+    content_type="image/png",
+    responses=_IMAGE_RESPONSES,
+)
+async def get_qr_png(request: web.Request, *, path_params: dict[str, str]) -> web.Response:
+    return await _qr_image(request, path_params["token"], "png")
+
+
+# ----------------------------------------------------------------------------- account
+
+
+@route(
+    "GET",
+    "/api/v3/me",
+    summary="The Telegram account behind X-Telegram-Username",
+    tags=["auth"],
+    responses={200: MeSchema},
+)
+async def get_me(request: web.Request) -> web.Response:
+    client = await request.app[SESSIONS].get(get_account(request))
+    return json_response((await who_am_i(client)).public())
+
+
+@route(
+    "DELETE",
+    "/api/v3/auth/session",
+    summary="Log the account out",
+    description=(
+        "Ends the session at Telegram (auth.logOut), stops its client and deletes "
+        "sessions/NAME.session. A session Telegram had already ended is deleted too."
+    ),
+    tags=["auth"],
+    responses={200: LogoutSchema},
+)
+async def delete_auth_session(request: web.Request) -> web.Response:
+    app, account = request.app, get_account(request)
+    sessions = app[SESSIONS]
+    try:
+        ended = await log_out(await sessions.get(account))
+    except Unauthorized:
+        ended = False  # the client could not even start: Telegram had ended the session
+    except ApiError as exc:
+        if exc.status != 401:
+            raise
+        ended = False  # refused earlier, or an aborted login: nothing to end at Telegram
+    await sessions.evict(account)  # stopped before its file goes (stop() saves to it)
+    await asyncio.to_thread(delete_session, app[CONFIG].data_dir, account)
+    return json_response(
+        {
+            "username": account,
+            "logged_out": True,
+            "telegram_session_ended": ended,
+            "message": f"'{account}' is logged out; log in again with tgsc-auth {account} "
+            "or POST /api/v3/auth/qr.",
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- setup
+
+
+async def qr_logins_context(app: web.Application) -> AsyncIterator[None]:
+    """QR_LOGINS: every login still running is cancelled on shutdown."""
+    registry = QrLoginRegistry()
+    app[QR_LOGINS] = registry
+    yield
+    await registry.close()
+
+
+def setup(app: web.Application) -> None:
+    app.cleanup_ctx.append(qr_logins_context)
+    register_routes(
+        app,
+        start_qr_login,
+        get_qr_login,
+        submit_qr_password,
+        cancel_qr_login,
+        get_qr_svg,
+        get_qr_png,
+        get_me,
+        delete_auth_session,
+    )
