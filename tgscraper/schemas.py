@@ -161,7 +161,10 @@ class DialogSearchQuery(Schema):
         metadata=_doc(f"Lowest relevance kept, 0..1 (fuzzy default {DEFAULT_MIN_SCORE})"),
     )
     type = fields.List(
-        fields.String(validate=validate.OneOf((*DIALOG_TYPES, "me"))),
+        fields.String(),
+        validate=validate.ContainsOnly(
+            (*DIALOG_TYPES, "me"), error="Must be among: {choices}; {input} is not."
+        ),
         metadata=_doc("Dialog types (repeatable); me = saved (Saved Messages)"),
     )
     is_archived = fields.Boolean(metadata=_doc("Only archived (true) or unarchived dialogs"))

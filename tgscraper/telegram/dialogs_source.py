@@ -252,8 +252,8 @@ def describe_peer(dialog_id: int, peer_object: Any, me_id: int) -> dict[str, Any
         names = (getattr(peer_object, "first_name", None), getattr(peer_object, "last_name", None))
         full_name = " ".join(part for part in names if part) or None
         saved = dialog_id == me_id
-        if saved:
-            kind, title = "saved", SAVED_MESSAGES_TITLE
+        if saved:  # the account's own chat: no public handle of its own
+            kind, title, described["username"] = "saved", SAVED_MESSAGES_TITLE, None
         else:
             kind = "bot" if getattr(peer_object, "bot", False) else "user"
             deleted = bool(getattr(peer_object, "deleted", False))
