@@ -294,3 +294,17 @@ async def test_shutdown_cancels_running_logins(app):
     await app.close()
     assert flow.status is QrStatus.CANCELLED
     assert not flow._client.is_connected
+
+
+async def test_the_page_is_served_with_its_assets_and_a_strict_policy(tgsc):
+    page = await tgsc.request("GET", "/login", account=None)
+    assert page.status == 200 and page.content_type == "text/html"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert 'src="/login/assets/login.js"' in page.text()
+    assert "http" not in page.text().replace("http-equiv", "")  # no external assets
+    script = await tgsc.request("GET", "/login/assets/login.js", account=None)
+    assert script.status == 200 and script.content_type == "text/javascript"
+    style = await tgsc.request("GET", "/login/assets/login.css", account=None)
+    assert style.status == 200 and style.content_type == "text/css"
+    missing = await tgsc.request("GET", "/login/assets/other.js", account=None)
+    assert missing.status == 404

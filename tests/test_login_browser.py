@@ -1,0 +1,183 @@
+"""GET /login in real headless Chromium against fakegram: the test's "phone" accepts the
+code the page shows. A plain account (on a server with an API key) logs in; a 2FA
+account gets the password field with its hint, sees the error of a wrong password and
+logs in with the right one. Only 127.0.0.1 is reachable from the browser."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shutil
+import tempfile
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.fakegram.methods.login import accept_login_token
+from tests.fakegram.world.builder import WorldBuilder
+from tgscraper.accounts import session_path
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+WAIT_S = 30
+PASSWORD = "open sesame"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them: "
+    "apt-get install -y chromium chromium-driver)",
+)
+
+
+class Page:
+    """A headless Chromium on one page; every method blocks (call it in a thread)."""
+
+    def __init__(self) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        self.profile = tempfile.TemporaryDirectory(prefix="tgsc-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--no-first-run",
+            f"--user-data-dir={self.profile.name}",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        ):
+            options.add_argument(flag)
+        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+    def quit(self) -> None:
+        try:
+            self.driver.quit()
+        finally:
+            self.profile.cleanup()
+
+    def element(self, element_id: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.ID, element_id)
+
+    def wait(self, condition, message: str):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, WAIT_S, poll_frequency=0.1).until(
+            lambda _: condition(), message
+        )
+
+    def visible_text(self, element_id: str) -> str:
+        """Wait until the element is shown with some text; that text."""
+        self.wait(
+            lambda: self.element(element_id).is_displayed() and self.element(element_id).text,
+            f"#{element_id} never showed text",
+        )
+        return self.element(element_id).text
+
+    def type(self, element_id: str, text: str, *, submit: str | None = None) -> None:
+        field = self.element(element_id)
+        field.clear()
+        field.send_keys(text)
+        if submit:
+            self.element(submit).click()
+
+    def shown_code(self, previous: str | None = None) -> str:
+        """The tg://login link of the QR image once it is displayed (and differs from
+        `previous`)."""
+        image = self.element("qr-image")
+
+        def loaded():
+            url = image.get_attribute("data-qr-url")
+            complete = self.driver.execute_script(
+                "const i = arguments[0]; return i.complete && i.naturalWidth > 0;", image
+            )
+            return url if url and url != previous and complete and image.is_displayed() else None
+
+        return self.wait(loaded, "no QR code was shown")
+
+    def resources(self) -> list[str]:
+        return self.driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+
+
+@pytest.fixture
+async def page():
+    opened = await asyncio.to_thread(Page)
+    yield opened
+    await asyncio.to_thread(opened.quit)
+
+
+@pytest.fixture
+def world():
+    build = WorldBuilder()
+    build.account("alice", "Alice")
+    build.account("bob", "Bob", password=PASSWORD, hint="the usual")
+    return build.world
+
+
+@pytest.fixture
+async def server(fakegram, world):
+    return await fakegram(world)
+
+
+def accept(server, qr_url: str, username: str) -> None:
+    """The account's phone scans the code."""
+    (token,) = parse_qs(urlparse(qr_url).query)["token"]
+    user_id = server.world.account_by_username(username).id
+    accept_login_token(server, base64.urlsafe_b64decode(token), user_id)
+
+
+async def test_plain_account_logs_in_through_the_api_key(page, server, make_tgsc):
+    app = await make_tgsc(
+        telegram=server, api_keys=("s3cret",), telegram_dc=("127.0.0.1", server.port)
+    )
+    await asyncio.to_thread(page.driver.get, app.url("/login"))
+    await asyncio.to_thread(page.type, "username", "newname", submit="start")
+    refused = await asyncio.to_thread(page.visible_text, "error")
+    assert "API key" in refused
+    await asyncio.to_thread(page.type, "api-key", "s3cret", submit="start")
+    qr_url = await asyncio.to_thread(page.shown_code)
+    assert qr_url.startswith("tg://login?token=")
+    accept(server, qr_url, "alice")
+
+    message = await asyncio.to_thread(page.visible_text, "success-message")
+    assert "Logged in as Alice" in message
+    curl = await asyncio.to_thread(page.visible_text, "curl")
+    assert "X-Telegram-Username: newname" in curl and "X-API-Key: $TGSC_API_KEY" in curl
+    assert app.url("/api/v3/me") in curl
+    assert "s3cret" not in curl
+    me = await app.json("GET", "/api/v3/me", account="newname")
+    assert me["first_name"] == "Alice"
+    base = app.url("/")
+    resources = await asyncio.to_thread(page.resources)
+    assert resources and all(name.startswith((base, "blob:")) for name in resources), resources
+
+
+async def test_2fa_account_wrong_then_right_password(page, server, make_tgsc):
+    app = await make_tgsc(telegram=server, telegram_dc=("127.0.0.1", server.port))
+    await asyncio.to_thread(page.driver.get, app.url("/login"))
+    await asyncio.to_thread(page.type, "username", "bobby", submit="start")
+    qr_url = await asyncio.to_thread(page.shown_code)
+    accept(server, qr_url, "bob")
+
+    hint = await asyncio.to_thread(page.visible_text, "password-hint")
+    assert hint == "Hint: the usual"
+    await asyncio.to_thread(page.type, "password", "not it", submit="send-password")
+    error = await asyncio.to_thread(page.visible_text, "error")
+    assert "wrong" in error and "4 tries left" in error
+    assert await asyncio.to_thread(lambda: page.element("password-form").is_displayed())
+    assert not session_path(app.data_dir, "bobby").exists()
+
+    await asyncio.to_thread(page.type, "password", PASSWORD, submit="send-password")
+    message = await asyncio.to_thread(page.visible_text, "success-message")
+    assert "Logged in as Bob" in message
+    assert not await asyncio.to_thread(lambda: page.element("error").is_displayed())
+    assert (await app.json("GET", "/api/v3/me", account="bobby"))["first_name"] == "Bob"
