@@ -4,8 +4,9 @@ One API page of ``limit`` (1..500) results takes as many Telegram requests of at
 100 as it needs, each resuming right after the last result kept, so pages concatenate
 to the full result with no hole or duplicate. The last request asks for one result
 more than the page still needs: when it comes, there is a next page (``next_offset``);
-otherwise Telegram's answer (a complete list, an empty page, or the total reached)
-tells that the search is over and ``next_offset`` is left out.
+otherwise Telegram's answer (a complete list, an empty page, or its exact total reached)
+tells that the search is over and ``next_offset`` is left out. A short page that is
+none of these (Telegram may answer fewer than asked) is followed by another request.
 
 Every result is stored in its chat's cache as it arrives: message rows (with their
 senders and media rows), never coverage, since search results are not contiguous.
@@ -190,8 +191,8 @@ async def _page(
         if len(fresh) > wanted:
             more = True  # the extra result asked for came: there is a next page
             break
-        if page.complete:
-            more = False
+        if page.complete or (not page.inexact and seen >= total):
+            more = False  # Telegram's answer held the rest, or its total is reached
             break
     if more is None:  # the page is full, and Telegram said nothing about what follows
         more = page.inexact or seen < total

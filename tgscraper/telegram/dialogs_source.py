@@ -13,7 +13,8 @@ one after the last dialog of the page: ``offset_peer`` = that dialog, ``offset_d
 ``offset_id`` = the date and id of the last top message on the page, pinned dialogs
 excluded after the first page (they come first and only once). Dialogs are keyed by
 peer, so one Telegram repeats is kept once; the walk ends with an answer that is not a
-slice, a page with no new dialog, or when the slice's total is reached. Without
+slice, a short page, or a page with no new dialog (a slice's ``count`` is not used: with
+``exclude_pinned`` it may leave the pinned dialogs out). Without
 ``folder_id`` Telegram lists archived dialogs too (``is_archived`` comes from each
 dialog's folder); ``dialogFolder`` entries (the archive shown as a chat) are skipped.
 """
@@ -142,7 +143,7 @@ async def fetch_dialogs(client: pyrogram.Client, policy: FloodPolicy) -> list[Di
             found[dialog_id] = entry_of(dialog, objects.get(dialog_id), top, me_id)
             new += 1
         complete = not isinstance(answer, raw.types.messages.DialogsSlice)
-        if complete or not new or len(found) >= answer.count:
+        if complete or not new or len(answer.dialogs) < request.limit:
             break
         last_top = next(
             (m for d in reversed(dialogs) if (m := tops.get(_top_key(d))) is not None), None
