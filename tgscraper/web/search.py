@@ -23,7 +23,7 @@ from tgscraper.schemas import (
 from tgscraper.search.cursors import CursorError, DialogCursor, GlobalCursor
 from tgscraper.search.dialog_query import DialogQuery, select_dialogs
 from tgscraper.search.messages import MessageSearch, search_everywhere, search_in_chat
-from tgscraper.telegram.access import resolve_dialog
+from tgscraper.telegram.access import ResolvedDialog, resolve_dialog
 from tgscraper.telegram.gateway import FloodPolicy
 from tgscraper.web.appkeys import CACHE, SESSIONS, SETTINGS
 from tgscraper.web.dialogs import (
@@ -201,7 +201,9 @@ def _cursor(search: MessageSearch, query: dict[str, Any]) -> GlobalCursor | Dial
         ) from None
 
 
-async def _resolve_sender(request: web.Request, account: str, ref: DialogRef, policy: FloodPolicy):
+async def _resolve_sender(
+    request: web.Request, account: str, ref: DialogRef, policy: FloodPolicy
+) -> ResolvedDialog:
     """from_user as a checked peer; one Telegram cannot find is a bad parameter (400)."""
     try:
         return await resolve_dialog(request.app, account, ref, policy=policy)
