@@ -12,6 +12,7 @@ the downloader should delete the file it wrote.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
 
 from tgscraper.cache.db import Database
@@ -65,17 +66,7 @@ class MediaFiles:
     ) -> list[MediaFile]:
         """Rows of messages with ``start <= date < end`` (bounds optional), in message
         order, optionally only those in ``statuses``."""
-        conditions, params = [], []
-        if statuses is not None:
-            _check_statuses(statuses)
-            conditions.append(f"f.status IN ({', '.join('?' for _ in statuses)})")
-            params += statuses
-        if start is not None:
-            conditions.append("m.date >= ?")
-            params.append(start)
-        if end is not None:
-            conditions.append("m.date < ?")
-            params.append(end)
+        conditions, params = _conditions(statuses, start, end)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (
             f"{_SELECT} JOIN messages AS m USING (message_id) {where} "
@@ -84,6 +75,34 @@ class MediaFiles:
         async with self._db.reader() as connection:
             rows = await connection.execute_fetchall(sql, (*params, limit))
         return [MediaFile(*row) for row in rows]
+
+    async def scan(
+        self,
+        *,
+        statuses: tuple[str, ...] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        batch_size: int = 1000,
+    ) -> AsyncIterator[list[MediaFile]]:
+        """Every row ``find`` would match, ``batch_size`` at a time in uuid order (keyset
+        paging: bounded memory for dialogs with any number of files; used by repair)."""
+        conditions, params = _conditions(statuses, start, end)
+        after = ""
+        while True:
+            where = " AND ".join([*conditions, "f.uuid > ?"])
+            sql = (
+                f"{_SELECT} JOIN messages AS m USING (message_id) WHERE {where} "
+                "ORDER BY f.uuid LIMIT ?"
+            )
+            async with self._db.reader() as connection:
+                rows = await connection.execute_fetchall(sql, (*params, after, batch_size))
+            if not rows:
+                return
+            batch = [MediaFile(*row) for row in rows]
+            yield batch
+            if len(batch) < batch_size:
+                return
+            after = batch[-1].uuid
 
     async def set_status(
         self,
@@ -116,6 +135,24 @@ class MediaFiles:
         async with self._db.write_lock:
             cursor = await self._db.writer.execute(sql, params)
             return cursor.rowcount > 0
+
+
+def _conditions(
+    statuses: tuple[str, ...] | None, start: int | None, end: int | None
+) -> tuple[list[str], list]:
+    conditions: list[str] = []
+    params: list = []
+    if statuses is not None:
+        _check_statuses(statuses)
+        conditions.append(f"f.status IN ({', '.join('?' for _ in statuses)})")
+        params += statuses
+    if start is not None:
+        conditions.append("m.date >= ?")
+        params.append(start)
+    if end is not None:
+        conditions.append("m.date < ?")
+        params.append(end)
+    return conditions, params
 
 
 def _check_statuses(statuses: tuple[str, ...]) -> None:
