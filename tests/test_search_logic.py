@@ -217,3 +217,24 @@ async def test_ttl_cache_does_not_keep_failures():
     with pytest.raises(RuntimeError):
         await cache.get("k", load, ttl=60)
     assert await cache.get("k", load, ttl=60) == 7
+
+
+async def test_ttl_cache_keeps_the_newest_of_overlapping_loads():
+    now = [0.0]
+    cache: TtlCache[str] = TtlCache(clock=lambda: now[0])
+    slow_gate = asyncio.Event()
+
+    async def slow() -> str:
+        await slow_gate.wait()
+        return "old"
+
+    async def fast() -> str:
+        return "new"
+
+    old = asyncio.ensure_future(cache.get("k", slow, ttl=60))
+    await asyncio.sleep(0)
+    now[0] = 1.0
+    assert await cache.get("k", fast, ttl=60, refresh=True) == "new"
+    slow_gate.set()
+    assert await old == "old"  # its caller gets what it asked for
+    assert await cache.get("k", slow, ttl=60) == "new"  # but the newer answer is kept

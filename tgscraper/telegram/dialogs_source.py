@@ -22,6 +22,7 @@ dialog's folder); ``dialogFolder`` entries (the archive shown as a chat) are ski
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -53,12 +54,14 @@ _DOCUMENT_KINDS = {
 
 
 class TtlCache(Generic[T]):
-    """Values by key, each kept ``ttl`` seconds; concurrent loads of a key share one."""
+    """Values by key, each kept ``ttl`` seconds; concurrent loads of a key share one, and
+    of overlapping loads (a refresh during a load) the one started last is kept."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
-        self._values: dict[Hashable, tuple[float, T]] = {}
+        self._values: dict[Hashable, tuple[float, int, T]] = {}
         self._loading: dict[Hashable, asyncio.Task[T]] = {}
+        self._loads = itertools.count()
 
     async def get(
         self,
@@ -70,19 +73,23 @@ class TtlCache(Generic[T]):
     ) -> T:
         stored = self._values.get(key)
         if stored is not None and not refresh and self._clock() - stored[0] < ttl:
-            return stored[1]
+            return stored[2]
         task = self._loading.get(key)
         if task is None or refresh:
-            task = asyncio.ensure_future(self._load(key, load))
+            started = (self._clock(), next(self._loads))
+            task = asyncio.ensure_future(self._load(key, load, started))
             self._loading[key] = task
             task.add_done_callback(lambda done: self._forget(key, done))
         # shield: a caller that gives up does not abort the fetch the others wait for
         return await asyncio.shield(task)
 
-    async def _load(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
-        started = self._clock()
+    async def _load(
+        self, key: Hashable, load: Callable[[], Awaitable[T]], started: tuple[float, int]
+    ) -> T:
         value = await load()
-        self._values[key] = (started, value)
+        kept = self._values.get(key)
+        if kept is None or kept[1] < started[1]:  # a slower, older load never wins
+            self._values[key] = (*started, value)
         return value
 
     def _forget(self, key: Hashable, task: asyncio.Task[T]) -> None:
@@ -90,9 +97,6 @@ class TtlCache(Generic[T]):
             del self._loading[key]
         if not task.cancelled():
             task.exception()  # retrieved, in case every waiter went away
-
-    def forget(self, key: Hashable) -> None:
-        self._values.pop(key, None)
 
 
 class DialogDirectory:
