@@ -17,11 +17,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
-from marshmallow import Schema, ValidationError, fields, validate
 from pyrogram.errors import Unauthorized
 
-from tgscraper.accounts import check_account_name, session_path
-from tgscraper.schemas import ErrorSchema, StrictBoolean
+from tgscraper.accounts import session_path
+from tgscraper.schemas import ErrorSchema
 from tgscraper.telegram.login.account import TelegramAccount, log_out, who_am_i
 from tgscraper.telegram.login.connection import LoginConnector, login_client
 from tgscraper.telegram.login.errors import LoginFailed, WrongPassword
@@ -35,6 +34,15 @@ from tgscraper.telegram.login.session_files import (
 )
 from tgscraper.telegram.sessions import session_is_authorized
 from tgscraper.web.appkeys import CONFIG, SESSIONS
+from tgscraper.web.auth_schemas import (
+    LogoutSchema,
+    MeSchema,
+    QrPasswordBody,
+    QrStartBody,
+    QrStartSchema,
+    QrStatusSchema,
+    QrTokenPath,
+)
 from tgscraper.web.errors import ApiError
 from tgscraper.web.json import json_response
 from tgscraper.web.middlewares import ACCOUNT_HEADER, get_account
@@ -49,92 +57,6 @@ SCAN_HINT = (
     "Scan the QR code with Telegram on a phone logged into the account "
     "(Settings > Devices > Link Desktop Device)."
 )
-
-
-# ----------------------------------------------------------------------------- schemas
-
-
-def _account_name(value: str) -> None:
-    try:
-        check_account_name(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-
-
-class QrStartBody(Schema):
-    username = fields.String(
-        required=True,
-        validate=_account_name,
-        metadata={"description": "Account name: the session becomes sessions/NAME.session"},
-    )
-    force = StrictBoolean(
-        load_default=False,
-        metadata={"description": "Replace an existing session (its client is stopped first)"},
-    )
-
-
-class QrPasswordBody(Schema):
-    password = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=1024),
-        metadata={"description": "The account's two-step verification password"},
-    )
-
-
-class QrTokenPath(Schema):
-    token = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{16,64}$"))
-
-
-class MeSchema(Schema):
-    """The Telegram account behind the session"""
-
-    id = fields.Integer(required=True)
-    first_name = fields.String(allow_none=True)
-    last_name = fields.String(allow_none=True)
-    username = fields.String(allow_none=True)
-    phone = fields.String(
-        allow_none=True, metadata={"description": "Masked", "example": "+44********23"}
-    )
-    is_premium = fields.Boolean(required=True)
-
-
-class QrStartSchema(Schema):
-    """A QR login started: show qr_url as a QR code"""
-
-    token = fields.String(required=True, metadata={"description": "Names this login"})
-    qr_url = fields.String(required=True, metadata={"example": "tg://login?token=AQID..."})
-    expires_in = fields.Integer(
-        required=True, metadata={"description": "Seconds this code stays valid; poll for the next"}
-    )
-    message = fields.String(required=True)
-
-
-class QrStatusSchema(Schema):
-    """Where a QR login stands"""
-
-    status = fields.String(
-        required=True, validate=validate.OneOf([status.value for status in QrStatus])
-    )
-    username = fields.String(required=True)
-    qr_url = fields.String(allow_none=True, metadata={"description": "Current code (pending)"})
-    expires_in = fields.Integer(allow_none=True, metadata={"description": "Seconds (pending)"})
-    password_hint = fields.String(allow_none=True)
-    password_tries_left = fields.Integer(allow_none=True)
-    error = fields.String(allow_none=True, metadata={"description": "Machine code of a failure"})
-    message = fields.String(required=True, metadata={"description": "What to do now"})
-    account = fields.Nested(MeSchema, allow_none=True, metadata={"description": "On success"})
-
-
-class LogoutSchema(Schema):
-    """The session is gone"""
-
-    username = fields.String(required=True)
-    logged_out = fields.Boolean(required=True)
-    telegram_session_ended = fields.Boolean(
-        required=True,
-        metadata={"description": "False when Telegram had already ended the session"},
-    )
-    message = fields.String(required=True)
 
 
 # ----------------------------------------------------------------------------- helpers
