@@ -4,7 +4,9 @@ with thousands of dialogs (each exactly once, paged the way Telegram pages)."""
 from __future__ import annotations
 
 import pytest
+from pyrogram import raw
 
+from tests.fakegram.methods.channels import get_full_channel
 from tests.fakegram.world.builder import WorldBuilder
 from tests.search_world import T0, build_search_world
 from tgscraper.dates import format_date
@@ -168,3 +170,25 @@ async def test_thousands_of_dialogs_are_listed_each_once(fakegram, make_tgsc):
     assert server.calls["messages.getDialogs"] == 24  # ceil(2,345 / 100), fetched once
     archived = await app.json("GET", "/api/v3/search/dialogs?is_archived=true&limit=500")
     assert archived["total"] == 9
+
+
+async def test_dialog_info_names_the_linked_chat(setup):
+    """fakegram's world has no discussion groups: this server answers getFullChannel with
+    Telegram's own link (linked_chat_id is the raw channel id of the other side)."""
+    sw, server, app = setup
+    channel, group = sw.chats["crypto_news"], sw.chats["crypto_traders"]
+    links = {channel.id: group.id, group.id: channel.id}
+
+    async def linked(ctx, req):
+        answer = await get_full_channel(ctx, req)
+        answer.full_chat.linked_chat_id = links.get(answer.full_chat.id)
+        return answer
+
+    server.set_handler(raw.functions.channels.GetFullChannel, linked)
+    assert (await app.json("GET", f"/api/v3/dialogs/{channel.peer}"))["linked_chat_id"] == (
+        group.peer
+    )
+    assert (await app.json("GET", f"/api/v3/dialogs/{group.peer}"))["linked_chat_id"] == (
+        channel.peer
+    )
+    assert (await app.json("GET", "/api/v3/dialogs/teamroom"))["linked_chat_id"] is None
