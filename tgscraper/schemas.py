@@ -10,7 +10,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from tgscraper.dates import DateParamError, parse_bound, resolve_range
 from tgscraper.dialogs import DialogRef, parse_dialog_ref
@@ -376,3 +384,227 @@ class MessageSearchSchema(Schema):
         metadata=_doc("Pass as offset for the next page; absent on the last")
     )
     results = fields.List(fields.Nested(FoundMessageSchema))
+
+
+# -- history, sync, cache info (issue 4) -----------------------------------------------
+
+
+class DateRangeQuery(Schema):
+    """``start_date`` / ``end_date`` read with ``tgscraper.dates.resolve_range``; loads
+    ``start`` and ``end`` (half-open Unix seconds) besides the texts."""
+
+    start_date = fields.String(
+        metadata={
+            "description": "Inclusive start: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, ISO 8601 with "
+            "an offset, or Unix seconds (naive means UTC). Default: the chat's beginning",
+            "example": "2024-01-01",
+        }
+    )
+    end_date = fields.String(
+        metadata={
+            "description": "End, including what it names (a date: that whole day; a time: "
+            "that second). Same forms as start_date. Default: now",
+            "example": "2024-01-31",
+        }
+    )
+
+    @validates_schema
+    def _check_range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        self._range(data)
+
+    @post_load
+    def _add_range(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        data["start"], data["end"] = self._range(data)
+        return data
+
+    @staticmethod
+    def _range(data: dict[str, Any]) -> tuple[int, int]:
+        try:
+            return resolve_range(data.get("start_date"), data.get("end_date"), time.time())
+        except DateParamError as error:
+            sentence = str(error).removeprefix(f"{error.parameter}: ")
+            raise ValidationError(sentence, field_name=error.parameter or "start_date") from None
+
+
+class HistoryQuery(DateRangeQuery):
+    """GET /api/v3/history/{dialog}."""
+
+    chunk_size = fields.Integer(
+        load_default=100,
+        validate=validate.Range(1, 5000),
+        metadata={"description": "Messages per event, 1..5000"},
+    )
+    force_refresh = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Fetch the whole range from Telegram again: edits are picked up, "
+            "messages deleted in Telegram leave the cache"
+        },
+    )
+    reverse = fields.Boolean(
+        load_default=True,
+        metadata={"description": "true: oldest first (the default); false: newest first"},
+    )
+    progress = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also send progress events and wait events (flood waits)"},
+    )
+
+
+class SyncQuery(DateRangeQuery):
+    """POST /api/v3/sync/{dialog}."""
+
+    force_refresh = fields.Boolean(
+        load_default=False, metadata={"description": "Fetch the whole range again"}
+    )
+
+
+class HistoryMessageSchema(Schema):
+    """One message (null fields are left out; dates are YYYY-MM-DD HH:MM:SS UTC)."""
+
+    message_id = fields.Integer(required=True)
+    date = fields.String(required=True)
+    edit_date = fields.String()
+    sender_id = fields.Integer()
+    first_name = fields.String(metadata={"description": "A chat sender's title"})
+    last_name = fields.String()
+    username = fields.String()
+    message = fields.String(metadata={"description": "Text or caption"})
+    reply_to = fields.Integer()
+    reply_quote_text = fields.String()
+    reply_quote_offset = fields.Integer()
+    post_author = fields.String()
+    is_forwarded = fields.Integer(metadata={"description": "0 or 1"})
+    forwarded_from_channel_id = fields.Integer()
+    forwarded_from_user_id = fields.Integer()
+    forwarded_from_name = fields.String()
+    forwarded_from_date = fields.String()
+    media_type = fields.String(
+        metadata={
+            "description": "photos, videos, voice_messages, video_messages, stickers, gifs or files"
+        }
+    )
+    media_uuid = fields.String(metadata={"description": "Download with /api/v3/files/{uuid}"})
+    media_size = fields.Integer()
+    media_original_filename = fields.String()
+    views = fields.Integer()
+    forwards = fields.Integer()
+    replies = fields.Integer()
+    grouped_id = fields.Integer(metadata={"description": "Album id"})
+    action = fields.String(metadata={"description": "Service messages: pin_message, ..."})
+    action_data = fields.Dict()
+
+
+class HistoryBatchSchema(Schema):
+    """An unnamed event (``id:`` = the last message id): a batch of chunk_size messages.
+    Named events: ``done`` {dialog_id, total, from_cache, from_telegram}, ``error``
+    {error, detail[, retry_after]}, and with progress=true ``progress`` {fetched,
+    estimated_total, segment, sent} and ``wait`` {seconds}."""
+
+    messages = fields.List(fields.Nested(HistoryMessageSchema), required=True)
+
+
+class SyncResultSchema(Schema):
+    """What one sync fetched (counts of this call only)."""
+
+    dialog_id = fields.Integer(required=True)
+    messages_downloaded = fields.Integer(
+        required=True, metadata={"description": "Messages fetched from Telegram"}
+    )
+    messages_with_media = fields.Integer(
+        required=True, metadata={"description": "Of those, messages with a media file"}
+    )
+    media_downloaded = fields.Integer(required=True)
+    media_skipped = fields.Integer(required=True)
+
+
+class CachedIntervalSchema(Schema):
+    start = fields.Integer(metadata={"description": "Unix seconds, inclusive"})
+    end = fields.Integer(metadata={"description": "Unix seconds, exclusive"})
+    start_date = fields.String()
+    end_date = fields.String()
+
+
+class CachedMessageSchema(Schema):
+    message_id = fields.Integer()
+    date = fields.String()
+    timestamp = fields.Integer()
+
+
+class CacheInfoSchema(Schema):
+    """What this server has cached of a chat."""
+
+    dialog_id = fields.Integer(required=True)
+    dialog = fields.Dict(metadata={"description": "{id, type, title, username}"})
+    coverage = fields.List(
+        fields.Nested(CachedIntervalSchema),
+        metadata={"description": "Intervals in which every message is cached"},
+    )
+    message_count = fields.Integer()
+    oldest_message = fields.Nested(CachedMessageSchema, allow_none=True)
+    newest_message = fields.Nested(CachedMessageSchema, allow_none=True)
+    media = fields.Dict(
+        metadata={"description": "{count, by_status: {status: {count, bytes}}, bytes_on_disk}"}
+    )
+    database_bytes = fields.Integer()
+
+
+# -- files and media (issue 5) -------------------------------------------------------
+
+
+class FilePath(Schema):
+    """The ``{uuid}`` of ``/api/v3/files/{uuid}``: a message's ``media_uuid``."""
+
+    uuid = fields.UUID(
+        required=True,
+        metadata={
+            "description": "media_uuid from a message",
+            "example": "0b7f3c1e-4a57-4d8e-9d9c-2f64f1c1d2a3",
+        },
+    )
+
+
+class FileQuery(Schema):
+    metadata_only = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Answer the file's metadata as JSON instead of its bytes"},
+    )
+
+
+class FileMetadataSchema(Schema):
+    """A media file's metadata (``metadata_only=true``)."""
+
+    uuid = fields.String(required=True)
+    media_type = fields.String(
+        metadata={
+            "description": "photos, videos, voice_messages, video_messages, stickers, gifs or files"
+        }
+    )
+    size = fields.Integer(allow_none=True, metadata={"description": "Bytes"})
+    mime_type = fields.String(allow_none=True)
+    original_filename = fields.String(allow_none=True)
+    downloaded = fields.Boolean(metadata={"description": "The file is on this server's disk"})
+    status = fields.String(
+        metadata={
+            "description": "pending, downloaded, skipped_by_type, skipped_by_size, disabled "
+            "or failed"
+        }
+    )
+    reason = fields.String(
+        allow_none=True, metadata={"description": "Why it was skipped or failed"}
+    )
+    file_path = fields.String(
+        metadata={"description": "Absolute path on the server; only for a client on loopback"}
+    )
+
+
+class RepairReportSchema(Schema):
+    """What a repair found in the chat's media."""
+
+    queued = fields.Integer(
+        metadata={"description": "Files queued for download now (allowed, not on disk)"}
+    )
+    already_present = fields.Integer(metadata={"description": "Files already on disk"})
+    still_skipped = fields.Integer(
+        metadata={"description": "Files the settings still leave out (their reason is stored)"}
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tgscraper.cache import coverage
@@ -38,6 +38,8 @@ class CachedBatch:
 
     json: list[bytes]
     last: Key
+    #: the id of each message of ``json``, in the same order
+    message_ids: list[int] = field(default_factory=list)
 
     @property
     def last_message_id(self) -> int:
@@ -73,7 +75,7 @@ async def read_range(
             return
         last = rows[-1]
         key = (last[0], last[1])
-        yield CachedBatch([row[2] for row in rows], key)
+        yield CachedBatch([row[2] for row in rows], key, [row[1] for row in rows])
         if len(rows) < batch_size:
             return
 

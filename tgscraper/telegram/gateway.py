@@ -138,6 +138,18 @@ class HistoryPage:
     #: messagesSlice / channelMessages ``count`` (all messages of the chat), if given
     count: int | None
 
+    def drop_seen(self, offset_id: int, *, towards_newer: bool) -> None:
+        """Keep only the messages past ``offset_id`` in the paging direction: at the edge
+        of a history a page may repeat what the previous one had."""
+        if towards_newer:
+            self.message_ids = [mid for mid in self.message_ids if mid >= offset_id]
+        else:
+            self.message_ids = [mid for mid in self.message_ids if mid < offset_id]
+        kept = set(self.message_ids)
+        batch = self.batch
+        batch.records = [record for record in batch.records if record.message_id in kept]
+        batch.media = [media for media in batch.media if media.message_id in kept]
+
     @property
     def empty(self) -> bool:
         return not self.message_ids

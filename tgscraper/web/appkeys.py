@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # imported for the types only: these modules import the web l
 
     from tgscraper.cache.manager import CacheManager
     from tgscraper.config import Config
+    from tgscraper.history import HistoryService
     from tgscraper.settings import SettingsStore
     from tgscraper.telegram.sessions import SessionManager
     from tgscraper.web.openapi import OpenApiDocument
@@ -36,3 +37,6 @@ STREAMS: web.AppKey[set[EventStream]] = web.AppKey("streams")
 STARTED_AT: web.AppKey[float] = web.AppKey("started_at")
 #: the OpenAPI document, built once at startup from the route declarations
 OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
+#: history reads and the fills running for them (``.run(HistoryRequest)``,
+#: ``.add_media_listener(fn)``)
+HISTORY: web.AppKey[HistoryService] = web.AppKey("history")

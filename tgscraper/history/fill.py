@@ -1,0 +1,324 @@
+"""The fill engine: one uncovered date range of one dialog, fetched from Telegram into the
+cache, page by page, with coverage claimed as it goes (``cache/coverage.py``'s contract).
+
+A :class:`GapFill` fills ``[start, end)`` in one direction — the direction of the stream
+that started it, so the first messages a client needs are fetched first:
+
+* newest first: ``getHistory(offset_date=end)``, then ``offset_id`` = the lowest id seen;
+* oldest first: ``getHistory(offset_date=start, add_offset=-limit)`` (or ``offset_id=1``
+  from the chat's beginning), then ``offset_id`` = the highest id seen + 1 with
+  ``add_offset=-limit`` — Telegram's documented way to page towards newer messages.
+
+Either way each page is committed with ``write_batch`` and the claim ``FillProgress``
+proves, so everything a fill fetched stays cached whatever happens to it afterwards.
+
+Large gaps are split: after the first page, one probe finds the message at the far end of
+what remains; if the id span suggests more than :func:`split_threshold` messages and
+``concurrency`` > 1, K-1 more probes find the dates of evenly spaced ids, and the rest is
+filled as K date sub-ranges by K concurrent pagers (split by date, never by id: see
+coverage.py). Each sub-range claims its own coverage, so readers can stream the first
+one while the others fill.
+
+Streams never read pages from here: they read the cache behind :meth:`GapFill.claimed`
+(claimed ranges are complete and hold nothing Telegram no longer has), waking up on
+:meth:`GapFill.wait_change`. A fill runs as long as someone follows it: the last
+subscriber leaving cancels it (a write already started still commits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyrogram
+
+from tgscraper.cache.coverage import FillProgress
+from tgscraper.cache.dialog import DialogCache
+from tgscraper.cache.records import MediaRow
+from tgscraper.telegram import gateway
+from tgscraper.telegram.access import ResolvedDialog
+from tgscraper.telegram.gateway import FloodPolicy, HistoryPage
+
+log = logging.getLogger(__name__)
+
+#: TL dates are int32: an offset_date must not exceed this
+MAX_TL_DATE = 2**31 - 1
+
+#: (account, dialog cache, media rows just stored): the seam for media downloads
+MediaListener = Callable[[str, DialogCache, list[MediaRow]], None]
+
+
+def split_threshold(concurrency: int, batch_size: int) -> int:
+    """Fewest remaining messages (estimated) worth splitting among ``concurrency`` pagers."""
+    return 2 * concurrency * batch_size
+
+
+@dataclass
+class FillJob:
+    """What a fill needs: who fetches, which chat, where to store, and how."""
+
+    account: str
+    client: pyrogram.Client
+    dialog: ResolvedDialog
+    cache: DialogCache
+    batch_size: int
+    concurrency: int
+    max_flood_wait_s: int
+    media_listeners: list[MediaListener] = field(default_factory=list)
+
+
+class Segment:
+    """A date range filled by one sequential pager."""
+
+    def __init__(self, start: int, end: int, newest_first: bool):
+        self.start = start
+        self.end = end
+        self.newest_first = newest_first
+        self.progress = FillProgress(
+            start, end, horizon=int(time.time()), newest_first=newest_first
+        )
+        self.next_offset: dict[str, int] = (
+            {"offset_date": min(end, MAX_TL_DATE)} if newest_first else _oldest_first_from(start)
+        )
+        self.done = False
+        self._claimed = (end, end) if newest_first else (start, start)
+
+    def claimed(self) -> tuple[int, int]:
+        """The part of the range already complete in the cache (committed)."""
+        return self._claimed
+
+    def committed(self) -> None:
+        """The last claim is in the database: readers may see it now."""
+        lower, upper = self.progress.remaining
+        self._claimed = (upper, self.end) if self.newest_first else (self.start, lower)
+        self.done = self.progress.done
+        if self.done:
+            self._claimed = (self.start, self.end)
+
+    def stop_at_claimed(self) -> None:
+        """End this segment where its claims reached (the rest goes to other segments)."""
+        self.start, self.end = self._claimed
+        self.done = True
+
+
+def _oldest_first_from(start: int) -> dict[str, int]:
+    if start <= 0:
+        return {"offset_id": 1}  # offset_date=0 would mean "from the newest"
+    return {"offset_date": min(start, MAX_TL_DATE)}
+
+
+class GapFill:
+    """One running fill of ``[start, end)`` (see the module docstring)."""
+
+    def __init__(self, job: FillJob, start: int, end: int, *, newest_first: bool):
+        self.job = job
+        self.start = start
+        self.end = end
+        self.newest_first = newest_first
+        self.segments: list[Segment] = []
+        #: messages claimed so far (each counted once, in the range)
+        self.fetched = 0
+        #: a guess of how many messages the whole range holds (None until known)
+        self.estimated_total: int | None = None
+        #: every flood wait waited out so far, in seconds
+        self.waits: list[int] = []
+        self.error: BaseException | None = None
+        self.done = False
+        self.version = 0
+        self._changed = asyncio.Event()
+        self._subscribers = 0
+        self._policy = FloodPolicy(job.max_flood_wait_s, self._note_wait)
+        self.task: asyncio.Task[None] | None = None
+        self.on_finish: Callable[[GapFill], None] | None = None
+
+    def start_task(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=f"fill {self.job.dialog.dialog_id}")
+
+    # -- followers -----------------------------------------------------------------
+
+    def subscribe(self) -> None:
+        self._subscribers += 1
+
+    def release(self) -> None:
+        """A follower is gone; the last one leaving stops the fill."""
+        self._subscribers -= 1
+        if self._subscribers <= 0 and not self.done and self.task is not None:
+            self.task.cancel()
+
+    def claimed(self) -> list[tuple[int, int]]:
+        return [segment.claimed() for segment in self.segments]
+
+    async def wait_change(self, seen_version: int) -> None:
+        """Return once something changed after ``seen_version`` (claims, waits, the end)."""
+        while self.version == seen_version:
+            await self._changed.wait()
+
+    def _notify(self) -> None:
+        self.version += 1
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _note_wait(self, seconds: int) -> None:
+        self.waits.append(seconds)
+        self._notify()
+
+    # -- the work ------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            first = Segment(self.start, self.end, self.newest_first)
+            self.segments.append(first)
+            page = await self._next_page(first)
+            if not first.done:
+                await self._maybe_split(first, page)
+            async with asyncio.TaskGroup() as group:
+                for segment in self.segments:
+                    if not segment.done:
+                        group.create_task(self._fill(segment))
+        except asyncio.CancelledError:
+            self.error = asyncio.CancelledError()
+            raise
+        except BaseExceptionGroup as group:
+            self.error = group.exceptions[0]
+        except Exception as exc:
+            self.error = exc
+        finally:
+            self.done = True
+            if self.error is None:
+                self.estimated_total = self.fetched
+            self._notify()
+            if self.on_finish is not None:
+                self.on_finish(self)
+
+    async def _fill(self, segment: Segment) -> None:
+        while not segment.done:
+            await self._next_page(segment)
+
+    async def _next_page(self, segment: Segment) -> HistoryPage:
+        job = self.job
+        towards_newer = {} if segment.newest_first else {"add_offset": -job.batch_size}
+        page = await gateway.get_history(
+            job.client,
+            job.dialog.input_peer,
+            job.dialog.dialog_id,
+            self._policy,
+            limit=job.batch_size,
+            **segment.next_offset,
+            **towards_newer,
+        )
+        if "offset_id" in segment.next_offset:
+            page.drop_seen(segment.next_offset["offset_id"], towards_newer=not segment.newest_first)
+        claim = segment.progress.after_page(page.batch.records, exhausted=page.empty)
+        await job.cache.write_batch(page.batch, claim)
+        if page.batch.media:
+            self._tell_media(page.batch.media)
+        if not page.empty:
+            if segment.newest_first:
+                segment.next_offset = {"offset_id": page.lowest_id}
+            else:
+                segment.next_offset = {"offset_id": page.highest_id + 1}
+        segment.committed()
+        if claim is not None:
+            self.fetched += len(claim.message_ids)
+        self._notify()
+        return page
+
+    def _tell_media(self, rows: list[MediaRow]) -> None:
+        for listener in self.job.media_listeners:
+            try:
+                listener(self.job.account, self.job.cache, rows)
+            except Exception:
+                log.exception("A media listener failed")
+
+    async def _maybe_split(self, first: Segment, page: HistoryPage) -> None:
+        """After the first page: estimate what remains and, when it is large, split the
+        rest into date sub-ranges filled concurrently."""
+        lower, upper = first.progress.remaining
+        if page.empty or lower >= upper:
+            return
+        near_id = page.lowest_id if self.newest_first else page.highest_id
+        far = await self._far_end(lower, upper)
+        remaining = abs(near_id - far) if far is not None else 0
+        bound = page.count if page.count is not None else remaining
+        self.estimated_total = self.fetched + min(remaining, bound)
+        self._notify()
+        concurrency = self.job.concurrency
+        if concurrency < 2 or remaining < split_threshold(concurrency, self.job.batch_size):
+            return
+        low_id, high_id = sorted((near_id, far))
+        probe_ids = [low_id + (high_id - low_id) * k // concurrency for k in range(1, concurrency)]
+        dates = await asyncio.gather(*(self._date_at_or_below(mid) for mid in probe_ids))
+        cuts = sorted({date for date in dates if date is not None and lower < date < upper})
+        if not cuts:
+            return
+        bounds = [lower, *cuts, upper]
+        parts = [Segment(a, b, self.newest_first) for a, b in itertools.pairwise(bounds)]
+        if self.newest_first:
+            parts.reverse()
+        first.stop_at_claimed()
+        self.segments.extend(parts)
+        log.debug(
+            "fill %s: split [%d, %d) into %d ranges (~%d messages)",
+            self.job.dialog.dialog_id,
+            lower,
+            upper,
+            len(parts),
+            remaining,
+        )
+
+    async def _far_end(self, lower: int, upper: int) -> int | None:
+        """Id of the message at the far end of ``[lower, upper)`` from where the fill
+        stands (None when nothing is there)."""
+        if self.newest_first:  # the oldest message at or after `lower`
+            offset = _oldest_first_from(lower)
+            probe = await self._probe(**offset, add_offset=-1)
+        else:  # the newest message before `upper`
+            probe = await self._probe(offset_date=min(upper, MAX_TL_DATE))
+        if probe is None or not lower <= probe[1] < upper:
+            return None
+        return probe[0]
+
+    async def _date_at_or_below(self, message_id: int) -> int | None:
+        probe = await self._probe(offset_id=message_id + 1)
+        return None if probe is None else probe[1]
+
+    async def _probe(self, **offsets: Any) -> tuple[int, int] | None:
+        """(id, date) of the one message getHistory answers with ``limit=1``."""
+        job = self.job
+        page = await gateway.get_history(
+            job.client,
+            job.dialog.input_peer,
+            job.dialog.dialog_id,
+            self._policy,
+            limit=1,
+            **offsets,
+        )
+        records = page.batch.records
+        return (records[0].message_id, records[0].date) if records else None
+
+
+def covering_extent(intervals: list[tuple[int, int]], position: int, *, newest_first: bool) -> int:
+    """How far from ``position`` the ``intervals`` cover without a hole: the highest bound
+    reached going up (oldest first) or the lowest going down (newest first)."""
+    moved = True
+    while moved:
+        moved = False
+        for low, high in intervals:
+            if newest_first and low < position <= high:
+                position, moved = low, True
+            elif not newest_first and low <= position < high:
+                position, moved = high, True
+    return position
+
+
+async def cancel_and_wait(fill: GapFill) -> None:
+    if fill.task is not None and not fill.task.done():
+        fill.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await fill.task

@@ -1,0 +1,381 @@
+"""The history planner: a request's range, cut into cache parts and Telegram parts, streamed
+in (date, message_id) order in the requested direction.
+
+``HistoryService.run(request)`` is an async iterator of :class:`Messages` (stored JSON in
+stream order), :class:`FillProgressEvent` and :class:`FloodWaitEvent`. How a range is
+served:
+
+* ``[start, horizon)`` — horizon is this second (less a small clock margin): the parts
+  covered in the cache are read from it; each gap is filled by a :class:`GapFill`
+  (``fill.py``) and streamed from the cache behind the fill's claims as they are
+  committed. Gaps are looked at again when the stream reaches them (another request may
+  have filled them meanwhile) and a gap another fill is already fetching is followed,
+  not fetched again (single-flight; the fill stops when its last follower leaves).
+* ``[horizon, end)`` — the last seconds, where Telegram may still add messages: fetched
+  on every request, stored, never claimed as covered, streamed from Telegram's answer.
+* ``force_refresh`` fills the whole range as one gap: rows are replaced, messages
+  deleted in Telegram disappear (``cache/coverage.py``).
+
+Nothing is held in memory beyond one read batch: Telegram's pages go to SQLite and come
+back out in order, so a fill split into concurrent sub-ranges (or followed by several
+streams, in either direction) still streams in order without buffering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pyrogram
+
+from tgscraper.cache.dialog import DialogCache
+from tgscraper.cache.manager import CacheManager
+from tgscraper.cache.reader import Key
+from tgscraper.settings import SettingsStore
+from tgscraper.telegram import gateway
+from tgscraper.telegram.access import ResolvedDialog
+from tgscraper.telegram.gateway import FloodPolicy
+from tgscraper.telegram.sessions import SessionManager
+from tgscraper.web.errors import ApiError
+
+from .fill import MAX_TL_DATE, FillJob, GapFill, MediaListener, covering_extent
+
+T = TypeVar("T")
+
+#: seconds before "now" that are never claimed as covered (our clock vs Telegram's)
+CLOCK_MARGIN_S = 2
+#: rows per cache read
+READ_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRequest:
+    """One history read: ``[start, end)`` in Unix seconds, streamed oldest first unless
+    ``newest_first``; ``after`` resumes strictly after that (date, message_id) key."""
+
+    account: str
+    dialog: ResolvedDialog
+    start: int
+    end: int
+    newest_first: bool = False
+    force_refresh: bool = False
+    after: Key | None = None
+
+
+@dataclass(slots=True)
+class Messages:
+    """Messages in stream order: their stored JSON and ids, and whether they were fetched
+    from Telegram for this request (else read from the cache)."""
+
+    blobs: list[bytes]
+    ids: list[int]
+    from_telegram: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FillProgressEvent:
+    fetched: int
+    estimated_total: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class FloodWaitEvent:
+    seconds: int
+
+
+HistoryEvent = Messages | FillProgressEvent | FloodWaitEvent
+_FillKey = tuple[int, str | None]
+
+
+class HistoryService:
+    """The fills running in this server, and how requests are served (module docstring)."""
+
+    def __init__(self, cache: CacheManager, sessions: SessionManager, settings: SettingsStore):
+        self.cache = cache
+        self.sessions = sessions
+        self.settings = settings
+        self._fills: dict[_FillKey, list[GapFill]] = {}
+        self._media_listeners: list[MediaListener] = []
+        self._closed = False
+
+    def add_media_listener(self, listener: MediaListener) -> None:
+        """``listener(account, dialog_cache, media_rows)`` is called (synchronously: queue
+        the work, never download inline) after each page that stored media rows."""
+        self._media_listeners.append(listener)
+
+    def run(self, request: HistoryRequest) -> AsyncIterator[HistoryEvent]:
+        return _Run(self, request).events()
+
+    def active_fills(self, cache: DialogCache) -> list[GapFill]:
+        return list(self._fills.get(_key_of(cache), ()))
+
+    def start_fill(self, job: FillJob, start: int, end: int, *, newest_first: bool) -> GapFill:
+        if self._closed:
+            raise ApiError(503, "shutting_down", "The server is shutting down.")
+        fill = GapFill(job, start, end, newest_first=newest_first)
+        key = _key_of(job.cache)
+        self._fills.setdefault(key, []).append(fill)
+        fill.on_finish = lambda done: self._forget(key, done)
+        fill.start_task()
+        return fill
+
+    def _forget(self, key: _FillKey, fill: GapFill) -> None:
+        fills = self._fills.get(key, [])
+        if fill in fills:
+            fills.remove(fill)
+        if not fills:
+            self._fills.pop(key, None)
+
+    def job(
+        self, account: str, client: pyrogram.Client, dialog: ResolvedDialog, cache: DialogCache
+    ):
+        current = self.settings.current
+        return FillJob(
+            account=account,
+            client=client,
+            dialog=dialog,
+            cache=cache,
+            batch_size=current.telegram_batch_size,
+            concurrency=current.history_concurrency,
+            max_flood_wait_s=current.max_flood_wait_s,
+            media_listeners=self._media_listeners,
+        )
+
+    async def close(self) -> None:
+        """Stop every fill (shutdown); what they committed stays."""
+        self._closed = True
+        fills = [fill for fills in self._fills.values() for fill in fills]
+        for fill in fills:
+            if fill.task is not None:
+                fill.task.cancel()
+        await asyncio.gather(
+            *(fill.task for fill in fills if fill.task is not None), return_exceptions=True
+        )
+
+
+def _key_of(cache: DialogCache) -> _FillKey:
+    return (cache.dialog_id, cache.owner.account)
+
+
+def partition(
+    low: int, high: int, items: list[tuple[int, int, T]], *, newest_first: bool = False
+) -> list[tuple[int, int, T | None]]:
+    """``[low, high)`` cut into consecutive parts: each item's range (clipped; earlier
+    items win overlaps) and ``None`` parts in between; in stream order."""
+    parts: list[tuple[int, int, T | None]] = []
+    position = low
+    for start, end, payload in sorted(items, key=lambda item: item[0]):
+        start, end = max(start, position), min(end, high)
+        if start >= end:
+            continue
+        if start > position:
+            parts.append((position, start, None))
+        parts.append((start, end, payload))
+        position = end
+    if position < high:
+        parts.append((position, high, None))
+    return parts[::-1] if newest_first else parts
+
+
+class _Run:
+    """One request being served."""
+
+    def __init__(self, service: HistoryService, request: HistoryRequest):
+        self.service = service
+        self.request = request
+        self.newest_first = request.newest_first
+        self.last: Key | None = request.after
+        self.cache: DialogCache | None = None
+        self._client: pyrogram.Client | None = None
+        self._followed: list[GapFill] = []
+
+    async def events(self) -> AsyncIterator[HistoryEvent]:
+        request = self.request
+        self.cache = await self.service.cache.dialog(request.dialog.dialog_id, request.account)
+        start, end = request.start, request.end
+        if request.after is not None:
+            if self.newest_first:
+                end = min(end, request.after[0] + 1)
+            else:
+                start = max(start, request.after[0])
+        horizon = int(time.time()) - CLOCK_MARGIN_S
+        main = (start, min(end, horizon))
+        tail = (max(start, horizon), end)
+        order = [tail, main] if self.newest_first else [main, tail]
+        try:
+            for low, high in order:
+                if low >= high:
+                    continue
+                source = self._tail(low, high) if (low, high) == tail else self._main(low, high)
+                async with aclosing(source) as events:
+                    async for event in events:
+                        yield event
+        finally:
+            for fill in self._followed:
+                fill.release()
+            self._followed.clear()
+
+    async def _client_for_request(self) -> pyrogram.Client:
+        if self._client is None:
+            self._client = await self.service.sessions.get(self.request.account)
+        return self._client
+
+    # -- the covered past --------------------------------------------------------------
+
+    async def _main(self, low: int, high: int) -> AsyncIterator[HistoryEvent]:
+        gaps = [(low, high)] if self.request.force_refresh else await self.cache.gaps(low, high)
+        items = [(start, end, True) for start, end in gaps]
+        for start, end, is_gap in partition(low, high, items, newest_first=self.newest_first):
+            source = self._gap(start, end) if is_gap else self._read(start, end, False)
+            async with aclosing(source) as events:
+                async for event in events:
+                    yield event
+
+    async def _gap(self, low: int, high: int) -> AsyncIterator[HistoryEvent]:
+        """A gap as planned: look again, follow running fills, start fills for the rest."""
+        if self.request.force_refresh:
+            fresh = [(low, high)]
+        else:
+            fresh = await self.cache.gaps(low, high)
+        if not fresh:
+            async with aclosing(self._read(low, high, False)) as events:
+                async for event in events:
+                    yield event
+            return
+        client = await self._client_for_request()
+        job = self.service.job(self.request.account, client, self.request.dialog, self.cache)
+        running = [(fill.start, fill.end, fill) for fill in self.service.active_fills(self.cache)]
+        pieces: list[tuple[int, int, GapFill]] = []
+        for start, end in fresh:
+            for piece_start, piece_end, fill in partition(start, end, running):
+                if fill is None:
+                    fill = self.service.start_fill(
+                        job, piece_start, piece_end, newest_first=self.newest_first
+                    )
+                fill.subscribe()
+                self._followed.append(fill)
+                pieces.append((piece_start, piece_end, fill))
+        for start, end, fill in partition(low, high, pieces, newest_first=self.newest_first):
+            source = (
+                self._read(start, end, False) if fill is None else self._follow(fill, start, end)
+            )
+            async with aclosing(source) as events:
+                async for event in events:
+                    yield event
+            if fill is not None and fill in self._followed:
+                self._followed.remove(fill)
+                fill.release()
+
+    async def _follow(self, fill: GapFill, low: int, high: int) -> AsyncIterator[HistoryEvent]:
+        """Stream ``[low, high)`` from the cache as ``fill`` claims it."""
+        position = high if self.newest_first else low
+        waits_seen, fetched_seen = 0, None
+        while True:
+            version = fill.version
+            extent = covering_extent(fill.claimed(), position, newest_first=self.newest_first)
+            extent = max(extent, low) if self.newest_first else min(extent, high)
+            if extent != position:
+                span = (extent, position) if self.newest_first else (position, extent)
+                async with aclosing(self._read(*span, True)) as events:
+                    async for event in events:
+                        yield event
+                position = extent
+            for seconds in fill.waits[waits_seen:]:
+                yield FloodWaitEvent(seconds)
+            waits_seen = len(fill.waits)
+            if fill.fetched != fetched_seen:
+                fetched_seen = fill.fetched
+                yield FillProgressEvent(fill.fetched, fill.estimated_total, fill.start, fill.end)
+            if position == (low if self.newest_first else high):
+                return
+            if fill.done:
+                raise _fill_failure(fill)
+            await fill.wait_change(version)
+
+    async def _read(self, low: int, high: int, from_telegram: bool) -> AsyncIterator[Messages]:
+        after = self.last
+        if after is not None and (after > (high, 0) if self.newest_first else after < (low, -1)):
+            after = None  # the resume point lies before this part: read all of it
+        batches = self.cache.read_range(
+            low, high, newest_first=self.newest_first, batch_size=READ_BATCH, after=after
+        )
+        async with aclosing(batches):
+            async for batch in batches:
+                self.last = batch.last
+                yield Messages(batch.json, batch.message_ids, from_telegram)
+
+    # -- the last seconds ------------------------------------------------------------
+
+    async def _tail(self, low: int, high: int) -> AsyncIterator[HistoryEvent]:
+        """``[low, high)`` straight from Telegram (newest first), stored unclaimed."""
+        client = await self._client_for_request()
+        job = self.service.job(self.request.account, client, self.request.dialog, self.cache)
+        found: dict[Key, bytes] = {}
+        offsets: dict[str, int] = {"offset_date": min(high, MAX_TL_DATE)}
+        while True:
+            holder: list[gateway.HistoryPage] = []
+            fetch = _with_wait_events(
+                job.max_flood_wait_s,
+                lambda policy, offsets=offsets: gateway.get_history(
+                    client,
+                    job.dialog.input_peer,
+                    job.dialog.dialog_id,
+                    policy,
+                    limit=job.batch_size,
+                    **offsets,
+                ),
+                holder,
+            )
+            async with aclosing(fetch) as waits:
+                async for wait in waits:
+                    yield wait
+            page = holder[0]
+            result = await self.cache.write_batch(page.batch)
+            found.update(result.in_order(low, high))
+            dates = [record.date for record in page.batch.records]
+            if page.empty or (dates and min(dates) < low):
+                break
+            offsets = {"offset_id": page.lowest_id}
+        keys = sorted(found, reverse=self.newest_first)
+        if self.last is not None:
+            keys = [k for k in keys if (k < self.last if self.newest_first else k > self.last)]
+        if keys:
+            self.last = keys[-1]
+            yield Messages([found[key] for key in keys], [key[1] for key in keys], True)
+
+
+def _fill_failure(fill: GapFill) -> BaseException:
+    error = fill.error
+    if error is None or isinstance(error, asyncio.CancelledError):
+        return ApiError(503, "shutting_down", "The fill was stopped (the server is shutting down).")
+    return error
+
+
+async def _with_wait_events(
+    max_wait_s: int,
+    call: Callable[[FloodPolicy], Awaitable[Any]],
+    result: list[Any],
+) -> AsyncIterator[FloodWaitEvent]:
+    """Run ``call(policy)`` and yield a FloodWaitEvent for each flood wait it sits out;
+    its result is appended to ``result``."""
+    waits: asyncio.Queue[int] = asyncio.Queue()
+    task = asyncio.ensure_future(call(FloodPolicy(max_wait_s, waits.put_nowait)))
+    try:
+        while True:
+            getter = asyncio.ensure_future(waits.get())
+            await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                yield FloodWaitEvent(getter.result())
+                continue
+            getter.cancel()
+            result.append(task.result())
+            return
+    finally:
+        if not task.done():
+            task.cancel()
