@@ -143,6 +143,18 @@ async def test_the_login_expires(app):
     assert not session_path(app.data_dir, "late").exists()
 
 
+async def test_an_unread_final_status_is_forgotten_after_a_while(app):
+    registry = app.app[QR_LOGINS]
+    registry.policy = replace(registry.policy, timeout_s=0.3)
+    registry.linger_s = 0
+    started = await start(app, "late")
+    entry = registry.get(started["token"])
+    assert await entry.flow.wait() is QrStatus.EXPIRED
+    await entry.reaper  # nobody read it: forgotten once linger_s passed
+    assert registry.get(started["token"]) is None
+    assert (await app.request("GET", f"/api/v3/auth/qr/{started['token']}")).status == 404
+
+
 async def test_the_code_rotates_while_pending(app, server):
     login_state(server).token_ttl = 1.5
     started = await start(app, "newname")
