@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -289,6 +291,27 @@ async def test_list_and_logout(server, world, data_dir, tmp_path):
     assert out.returncode == 0 and "Telegram had already ended it" in out.stdout
     missing = await run_cli("--logout", "bob", server=server, data_dir=data_dir, tmp_path=tmp_path)
     assert missing.returncode == 1 and "there is no session for 'bob'" in missing.stderr
+
+
+async def test_list_and_logout_while_a_server_holds_the_session_locked(
+    server, world, data_dir, tmp_path
+):
+    """A running tgsc-server's pyrogram keeps a write transaction open on its sessions."""
+    alice = world.account_by_username("alice")
+    path = server.write_session(data_dir / "sessions", "alice", alice.id)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as held:
+        held.execute("BEGIN IMMEDIATE")
+        held.execute("UPDATE sessions SET date = date + 1")
+        listed = await run_cli("--list", server=server, data_dir=data_dir, tmp_path=tmp_path)
+        assert listed.returncode == 0, listed.stderr
+        assert re.search(rf"alice +{alice.id} +Alice \(@alice\)", listed.stdout)
+        out = await run_cli(
+            "--logout", "alice", server=server, data_dir=data_dir, tmp_path=tmp_path
+        )
+        assert out.returncode == 0, out.stderr
+        held.execute("ROLLBACK")
+    assert not path.exists()
+    assert all(key.user_id != alice.id for key in server.keys_on(2).values())
 
 
 async def test_list_of_an_empty_data_dir(server, data_dir, tmp_path):

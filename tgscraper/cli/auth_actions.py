@@ -10,6 +10,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyrogram
@@ -29,8 +32,10 @@ from tgscraper.telegram.login.session_files import (
     SessionData,
     delete_session,
     list_sessions,
+    read_session,
     read_user_id,
     save_session,
+    write_session,
 )
 from tgscraper.web.middlewares import ACCOUNT_HEADER
 
@@ -186,34 +191,43 @@ async def _phone_login(
 # ----------------------------------------------------------------------------- list, log out
 
 
-def _session_client(settings: AuthSettings, name: str) -> pyrogram.Client:
-    return pyrogram.Client(
-        name,
-        settings.api_id,
-        settings.api_hash,
-        workdir=str(sessions_dir(settings.data_dir)),
-        no_updates=True,
-        sleep_threshold=0,
-    )
+@contextlib.asynccontextmanager
+async def _stored_client(settings: AuthSettings, name: str) -> AsyncIterator[pyrogram.Client]:
+    """A connected client on a copy of NAME's session: a running tgsc-server keeps the
+    file itself write-locked, and this must not disturb it."""
+    data = await asyncio.to_thread(read_session, session_path(settings.data_dir, name))
+    if data is None:
+        raise LoginFailed("not_authenticated", f"The session file of '{name}' holds no login.")
+    with tempfile.TemporaryDirectory(prefix="tgsc-auth-") as copy_dir:
+        await asyncio.to_thread(write_session, Path(copy_dir), name, data)
+        client = pyrogram.Client(
+            name,
+            settings.api_id,
+            settings.api_hash,
+            workdir=str(sessions_dir(Path(copy_dir))),
+            no_updates=True,
+            sleep_threshold=0,
+        )
+        try:
+            await client.connect()
+            yield client
+        finally:
+            if client.is_connected:
+                with contextlib.suppress(Exception):
+                    await client.disconnect()
 
 
 async def _describe(settings: AuthSettings, name: str) -> str:
     """Who a stored session belongs to, asked of Telegram."""
-    client = _session_client(settings, name)
     try:
-        async with asyncio.timeout(LIST_TIMEOUT_S):
-            await client.connect()
+        async with asyncio.timeout(LIST_TIMEOUT_S), _stored_client(settings, name) as client:
             return (await who_am_i(client)).display_name
     except Unauthorized:
         return f"(Telegram ended this session: log in again with tgsc-auth {name} --force)"
     except TimeoutError:
         return "(Telegram did not answer)"
-    except (RPCError, OSError, ConnectionError) as exc:
+    except (LoginFailed, RPCError, OSError, ConnectionError) as exc:
         return f"({describe_login_error(exc).message})"
-    finally:
-        if client.is_connected:
-            with contextlib.suppress(Exception):
-                await client.disconnect()
 
 
 async def list_accounts(settings: AuthSettings) -> int:
@@ -243,19 +257,14 @@ async def log_out_account(settings: AuthSettings, name: str) -> int:
         return fail(PROG, f"there is no session for '{name}' in {path.parent}.", EXIT_FAILURE)
     ended = False
     if await asyncio.to_thread(read_user_id, path) is not None:
-        client = _session_client(settings, name)
         try:
-            await client.connect()
-            ended = await log_out(client)
+            async with _stored_client(settings, name) as client:
+                ended = await log_out(client)
         except Unauthorized:
             ended = False
         except (RPCError, OSError, ConnectionError) as exc:
             message = describe_login_error(exc).message
             return fail(PROG, f"{message} The session of '{name}' was kept.", EXIT_FAILURE)
-        finally:
-            if client.is_connected:
-                with contextlib.suppress(Exception):
-                    await client.disconnect()
     await asyncio.to_thread(delete_session, settings.data_dir, name)
     how = "ended at Telegram" if ended else "Telegram had already ended it"
     say(f"Logged '{name}' out ({how}) and deleted {path}.")

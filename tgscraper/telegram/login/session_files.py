@@ -119,16 +119,29 @@ async def save_session(data_dir: Path, name: str, data: SessionData) -> Path:
     return await asyncio.shield(asyncio.to_thread(write_session, data_dir, name, data))
 
 
-def read_user_id(path: Path) -> int | None:
-    """The user a session file is logged in as (None: no login in it, or not a session)."""
+def read_session(path: Path) -> SessionData | None:
+    """What a session file holds, read-only (a running tgsc-server may hold its write
+    lock); None for a file with no login in it, or not a session at all."""
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            row = db.execute("SELECT auth_key, user_id FROM sessions LIMIT 1").fetchone()
+            row = db.execute(
+                "SELECT dc_id, server_address, port, api_id, test_mode, auth_key, user_id, is_bot"
+                " FROM sessions LIMIT 1"
+            ).fetchone()
     except sqlite3.Error:
         return None
-    if row is None or row[0] is None or row[1] is None:
+    if row is None or row[5] is None or row[6] is None:
         return None
-    return int(row[1])
+    dc_id, address, port, api_id, test_mode, auth_key, user_id, is_bot = row
+    return SessionData(
+        dc_id, address, port, api_id or 0, bool(test_mode), auth_key, user_id, bool(is_bot)
+    )
+
+
+def read_user_id(path: Path) -> int | None:
+    """The user a session file is logged in as (None: no login in it)."""
+    data = read_session(path)
+    return None if data is None else data.user_id
 
 
 def list_sessions(data_dir: Path) -> list[StoredSession]:
