@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from tests.sse_client import SseResult, read_stream
 
@@ -18,12 +19,17 @@ def world_ids(world: Any, viewer: int, peer: int, start: int = 0, end: int = 2**
 
 
 async def history(app: Any, dialog: Any, **params: Any) -> SseResult:
-    """GET /api/v3/history/{dialog} read to its end."""
+    """GET /api/v3/history/{dialog} read to its end (a link is sent percent-encoded, as
+    a path segment must be)."""
     headers = params.pop("headers", None)
     account = params.pop("account", None)
     extra = {} if account is None else {"account": account}
     return await read_stream(
-        app, f"/api/v3/history/{dialog}", params=params, headers=headers, **extra
+        app,
+        f"/api/v3/history/{quote(str(dialog), safe='@')}",
+        params=params,
+        headers=headers,
+        **extra,
     )
 
 

@@ -112,6 +112,11 @@ class HistoryService:
     def run(self, request: HistoryRequest) -> AsyncIterator[HistoryEvent]:
         return _Run(self, request).events()
 
+    @property
+    def running(self) -> int:
+        """Fills running now (all dialogs)."""
+        return sum(len(fills) for fills in self._fills.values())
+
     def active_fills(self, cache: DialogCache) -> list[GapFill]:
         return list(self._fills.get(_key_of(cache), ()))
 
@@ -275,7 +280,7 @@ class _Run:
     async def _follow(self, fill: GapFill, low: int, high: int) -> AsyncIterator[HistoryEvent]:
         """Stream ``[low, high)`` from the cache as ``fill`` claims it."""
         position = high if self.newest_first else low
-        waits_seen, fetched_seen = 0, None
+        waits_seen, fetched_seen = 0, 0
         while True:
             version = fill.version
             extent = covering_extent(fill.claimed(), position, newest_first=self.newest_first)
