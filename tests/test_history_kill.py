@@ -1,0 +1,163 @@
+"""A real tgsc-server killed (SIGKILL) in the middle of a fill, against a real
+`python -m tests.fakegram serve`: coverage never claims what was not fetched, and after a
+restart the same request is complete."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.fakegram.world.builder import WorldBuilder
+from tests.fakegram.world.worlddump import save_world
+from tests.history_support import DAY, JAN_1, world_ids
+from tests.sse_client import parse_events, read_stream
+
+ROOT = Path(__file__).resolve().parent.parent
+END = "2024-12-31"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def fakegram_process(data_dir: Path, world_file: Path):
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "tests.fakegram", "serve", "--data-dir", str(data_dir)),
+        "--world",
+        str(world_file),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield json.loads(await asyncio.wait_for(process.stdout.readline(), 60))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+
+
+class TgscServer:
+    """`python -m tgscraper.cli.server` on a free port of 127.0.0.1."""
+
+    def __init__(self, data_dir: Path, line: dict):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TGSC_"))}
+        env.update(TELEGRAM_API_ID=str(line["api_id"]), TELEGRAM_API_HASH=line["api_hash"])
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tgscraper.cli.server", "--data-dir", str(data_dir),
+             "--port", str(self.port)],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    async def wait_healthy(self, session: aiohttp.ClientSession) -> None:
+        async with asyncio.timeout(120):
+            while True:
+                assert self.process.poll() is None, self.process.communicate()
+                try:
+                    async with session.get(self.url + "/health") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.05)
+
+    def stop(self, sig: int) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        self.process.communicate(timeout=60)
+
+
+class _App:
+    """What tests.sse_client needs: an HTTP session, URLs and default headers."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str):
+        self.session = session
+        self.base = url
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def headers(self, **_: object) -> dict[str, str]:
+        return {"X-Telegram-Username": "alice"}
+
+
+def coverage_and_messages(database: Path) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        coverage = db.execute("SELECT start_ts, end_ts FROM coverage ORDER BY start_ts").fetchall()
+        messages = db.execute("SELECT message_id, date FROM messages").fetchall()
+    return coverage, messages
+
+
+async def test_sigkill_mid_fill_then_restart(tmp_path):
+    w = WorldBuilder(now=JAN_1 + 400 * DAY)
+    alice = w.account("alice")
+    news = w.channel("News", username="kill_news", members=[alice])
+    w.fill(news, 6000, start=JAN_1, step=0.5)  # seconds shared by two messages
+    save_world(w.world, tmp_path / "world.json")
+    expected = world_ids(w.world, alice.id, news.peer)
+    data_dir = tmp_path / "data"
+    async with (
+        fakegram_process(data_dir, tmp_path / "world.json") as line,
+        aiohttp.ClientSession() as session,
+    ):
+        control = f"http://127.0.0.1:{line['control_port']}"
+        latency = {"method": "messages.getHistory", "seconds": 0.2}
+        async with session.post(control + "/faults/latency", json=latency) as response:
+            assert response.status < 300
+        server = TgscServer(data_dir, line)
+        try:
+            await server.wait_healthy(session)
+            received: list[int] = []
+            url = f"{server.url}/api/v3/history/{news.peer}"
+            params = {"end_date": END, "chunk_size": "100"}
+            headers = {"X-Telegram-Username": "alice"}
+            async with session.get(url, params=params, headers=headers) as response:
+                assert response.status == 200
+                async for event in parse_events(response.content):
+                    received.extend(m["message_id"] for m in event.json()["messages"])
+                    if len(received) >= 300:
+                        server.process.kill()  # SIGKILL mid-fill
+                        break
+            server.process.communicate(timeout=60)
+        finally:
+            server.stop(signal.SIGTERM)
+        assert received == expected[: len(received)]
+
+        database = data_dir / "channels" / str(news.peer) / f"{news.peer}.db"
+        coverage, stored = coverage_and_messages(database)
+        assert coverage, "nothing was claimed"
+        dates = dict(zip(w.world.history(alice.id, news.peer).ids,
+                         w.world.history(alice.id, news.peer).dates, strict=True))  # fmt: skip
+        for start, end in coverage:
+            claimed = sorted(mid for mid, date in stored if start <= date < end)
+            truth = sorted(mid for mid, date in dates.items() if start <= date < end)
+            assert claimed == truth, (start, end)
+        assert len(stored) < len(expected)  # killed mid-fill
+
+        async with session.post(control + "/faults/latency", json={**latency, "seconds": 0}):
+            pass
+        restarted = TgscServer(data_dir, line)
+        try:
+            await restarted.wait_healthy(session)
+            result = await read_stream(
+                _App(session, restarted.url), f"/api/v3/history/{news.peer}",
+                params={"end_date": END, "chunk_size": 1000},
+            )  # fmt: skip
+        finally:
+            restarted.stop(signal.SIGTERM)
+        assert result.message_ids == expected
+        assert result.done["from_cache"] >= len(received)
+        assert result.done["from_cache"] + result.done["from_telegram"] == len(expected)
