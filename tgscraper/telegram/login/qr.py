@@ -160,15 +160,14 @@ class QrLogin:
             )
         attempt: asyncio.Future[None] = self._loop.create_future()
         self._passwords.put_nowait((password, attempt))
-        await attempt
+        await asyncio.shield(attempt)  # a caller giving up does not cancel the check
         return await self.wait()
 
     async def cancel(self) -> None:
         """Stop the login (status cancelled unless it already ended)."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task})  # its cleanup done; our own cancel still works
 
     # ------------------------------------------------------------------ the flow
 
