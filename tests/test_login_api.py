@@ -37,7 +37,7 @@ async def server(fakegram, world):
 
 
 @pytest.fixture
-async def app(make_tgsc, server):
+async def app(server, make_tgsc):
     """The app with a session for alice only; new logins dial the fake's DC 2."""
     alice = server.world.account_by_username("alice")
     return await make_tgsc(
@@ -265,7 +265,7 @@ async def test_unreachable_telegram_answers_502(make_tgsc, unused_tcp_port):
     assert len(app.app[QR_LOGINS]) == 0
 
 
-async def test_api_key_guards_the_login_api(make_tgsc, server):
+async def test_api_key_guards_the_login_api(server, make_tgsc):
     app = await make_tgsc(telegram=server, api_keys=("k1",), telegram_dc=("127.0.0.1", server.port))
     for method, path in (
         ("POST", "/api/v3/auth/qr"),
