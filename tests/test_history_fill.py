@@ -212,3 +212,44 @@ async def test_end_date_now_picks_up_what_was_posted_afterwards(fakegram, make_t
     assert second.message_ids == first.message_ids + posted
     assert second.done["from_telegram"] == 3
     assert second.done["from_cache"] == 200
+
+
+async def test_a_client_hanging_up_during_a_flood_wait_stops_the_fill(fakegram, make_tgsc):
+    w, _, (news,) = channel_world("news", count=500)
+    server = await fakegram(w.world)
+    app = await make_tgsc(telegram=server)
+    server.faults.fail("messages.getHistory", 420, "FLOOD_WAIT_60", times=1)
+    service = app.app[HISTORY]
+    params = {"end_date": END, "progress": "true"}
+    async with open_events(app, f"/api/v3/history/{news.peer}", params=params) as (_, events):
+        async for event in events:
+            assert (event.event, event.json()) == ("wait", {"seconds": 60})
+            break  # hang up while the server sits out the wait (nothing is being written)
+    await wait_until(lambda: service.running == 0, limit_s=30)
+    assert history_calls(server) == 1
+
+
+async def test_a_shared_fill_failing_for_its_account_does_not_blame_the_other(fakegram, make_tgsc):
+    w = WorldBuilder(now=JAN_1 + 400 * DAY)
+    alice = w.account("alice")
+    w.account("bob")
+    news = w.channel("News", username="shared_news", members=[alice])
+    w.fill(news, 3000, start=JAN_1, step=7)
+    server = await fakegram(w.world)
+    app = await make_tgsc(telegram=server, settings={"history_concurrency": 1})
+    server.faults.latency("messages.getHistory", 0.1)
+    path, params = f"/api/v3/history/{news.peer}", {"end_date": END}
+    async with open_events(app, path, params=params) as (_, alice_events):
+        first = await anext(alice_events)
+        assert first.event is None
+        bob = asyncio.create_task(history(app, "shared_news", end_date=END, account="bob"))
+        service = app.app[HISTORY]
+        await wait_until(lambda: [fill.followers for fill in service.fills()] == [2])
+        server.log_out(alice.id)  # bob follows alice's fill: it fails for her session
+        rest = [event async for event in alice_events]
+    assert rest[-1].event == "error"
+    assert rest[-1].json()["error"] == "session_rejected"
+    bob_result = await bob
+    assert bob_result.error["error"] == "telegram_error"  # not his session's fault
+    again = await history(app, "shared_news", end_date=END, account="bob")
+    assert again.message_ids == world_ids(w.world, alice.id, news.peer)

@@ -125,7 +125,7 @@ async def test_sigkill_mid_fill_then_restart(tmp_path):
             params = {"end_date": END, "chunk_size": "100"}
             headers = {"X-Telegram-Username": "alice"}
             async with session.get(url, params=params, headers=headers) as response:
-                assert response.status == 200
+                assert response.status == 200, await response.text()
                 async for event in parse_events(response.content):
                     received.extend(m["message_id"] for m in event.json()["messages"])
                     if len(received) >= 300:
@@ -145,7 +145,7 @@ async def test_sigkill_mid_fill_then_restart(tmp_path):
             claimed = sorted(mid for mid, date in stored if start <= date < end)
             truth = sorted(mid for mid, date in dates.items() if start <= date < end)
             assert claimed == truth, (start, end)
-        assert len(stored) < len(expected)  # killed mid-fill
+        assert len(stored) < len(expected), "the fill ended before the kill"
 
         async with session.post(control + "/faults/latency", json={**latency, "seconds": 0}):
             pass
@@ -158,6 +158,7 @@ async def test_sigkill_mid_fill_then_restart(tmp_path):
             )  # fmt: skip
         finally:
             restarted.stop(signal.SIGTERM)
+        assert result.error is None, result.error
         assert result.message_ids == expected
-        assert result.done["from_cache"] >= len(received)
+        assert result.done["from_cache"] >= len(received), (result.done, len(received))
         assert result.done["from_cache"] + result.done["from_telegram"] == len(expected)

@@ -142,6 +142,10 @@ class GapFill:
 
     # -- followers -----------------------------------------------------------------
 
+    @property
+    def followers(self) -> int:
+        return self._subscribers
+
     def subscribe(self) -> None:
         self._subscribers += 1
 

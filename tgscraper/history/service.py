@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pyrogram
+from pyrogram.errors import RPCError
 
 from tgscraper.cache.dialog import DialogCache
 from tgscraper.cache.manager import CacheManager
@@ -115,7 +116,11 @@ class HistoryService:
     @property
     def running(self) -> int:
         """Fills running now (all dialogs)."""
-        return sum(len(fills) for fills in self._fills.values())
+        return len(self.fills())
+
+    def fills(self) -> list[GapFill]:
+        """Every fill running now."""
+        return [fill for fills in self._fills.values() for fill in fills]
 
     def active_fills(self, cache: DialogCache) -> list[GapFill]:
         return list(self._fills.get(_key_of(cache), ()))
@@ -155,7 +160,7 @@ class HistoryService:
     async def close(self) -> None:
         """Stop every fill (shutdown); what they committed stays."""
         self._closed = True
-        fills = [fill for fills in self._fills.values() for fill in fills]
+        fills = self.fills()
         for fill in fills:
             if fill.task is not None:
                 fill.task.cancel()
@@ -300,7 +305,7 @@ class _Run:
             if position == (low if self.newest_first else high):
                 return
             if fill.done:
-                raise _fill_failure(fill)
+                raise _fill_failure(fill, self.request.account)
             await fill.wait_change(version)
 
     async def _read(self, low: int, high: int, from_telegram: bool) -> AsyncIterator[Messages]:
@@ -355,10 +360,19 @@ class _Run:
             yield Messages([found[key] for key in keys], [key[1] for key in keys], True)
 
 
-def _fill_failure(fill: GapFill) -> BaseException:
+def _fill_failure(fill: GapFill, account: str) -> BaseException:
+    """What a follower of a failed fill raises. A Telegram error of a fill another account
+    runs (a shared channel) is reported as such, never as this account's own (the error
+    middleware would evict this account's session for the other's rejected one)."""
     error = fill.error
     if error is None or isinstance(error, asyncio.CancelledError):
         return ApiError(503, "shutting_down", "The fill was stopped (the server is shutting down).")
+    if fill.job.account != account and isinstance(error, RPCError):
+        return ApiError(
+            502,
+            "telegram_error",
+            f"Fetching this chat through another account failed ({error.ID or error}); try again.",
+        )
     return error
 
 
