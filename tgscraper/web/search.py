@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from aiohttp import web
 from pyrogram.errors import BadRequest
 
-from tgscraper.dates import resolve_range
 from tgscraper.dialogs import DialogRef
 from tgscraper.schemas import (
     DialogMessageSearchQuery,
@@ -178,16 +176,15 @@ async def search_dialog_messages(
 
 
 def _message_search(account: str, query: dict[str, Any], **target: Any) -> MessageSearch:
-    """The search the query describes (its dates already checked by the schema)."""
-    start_text, end_text = query.get("start_date"), query.get("end_date")
-    start, end = resolve_range(start_text, end_text, time.time())
+    """The search the query describes (``start`` / ``end``: the schema's resolved dates;
+    a bound not given is no bound)."""
     return MessageSearch(
         account=account,
         q=query["q"],
         limit=query["limit"],
         media=query.get("media"),
-        start=start if start_text is not None else None,
-        end=end if end_text is not None else None,
+        start=query["start"] if query.get("start_date") is not None else None,
+        end=query["end"] if query.get("end_date") is not None else None,
         **target,
     )
 
