@@ -19,7 +19,19 @@ from tgscraper.cache.manager import CacheManager
 from tgscraper.config import Config, prepare_data_dir
 from tgscraper.settings import SettingsStore
 from tgscraper.telegram.sessions import SessionManager
-from tgscraper.web import auth, dialogs, history, login_page, meta, openapi, search, settings, sse
+from tgscraper.web import (
+    auth,
+    dialogs,
+    files,
+    history,
+    login_page,
+    media,
+    meta,
+    openapi,
+    search,
+    settings,
+    sse,
+)
 from tgscraper.web.appkeys import CACHE, CONFIG, JOBS, SESSIONS, SETTINGS
 from tgscraper.web.errors import error_middleware
 from tgscraper.web.middlewares import account_middleware, api_key_middleware
@@ -85,4 +97,6 @@ def create_app(config: Config, *, settings_store: SettingsStore | None = None) -
     dialogs.setup(app)
     search.setup(app)
     history.setup(app)
+    media.setup(app)  # after history: it listens to the pages history stores
+    files.setup(app)
     return app

@@ -147,16 +147,20 @@ async def download(
             except (FileReferenceExpired, FileReferenceInvalid) as exc:
                 raise ReferenceExpired(str(exc)) from exc
 
+    room = asyncio.Semaphore(options.parts_in_flight)  # parts received, not yet on disk
+
     async def worker() -> None:
         while (index := progress.next_index()) is not None:
             data = await fetch(index)
             _check_length(remote, progress, index, len(data))
-            await part_file.write(index, data)
+            await room.acquire()  # the disk keeps up: memory stays bounded
+            part_file.write(index, data).add_done_callback(lambda _: room.release())
 
     lanes = options.parts_in_flight
     if remote.size is not None:
         lanes = min(lanes, max(1, -(-remote.size // options.part_size)))
     await _all_or_first_error([worker() for _ in range(lanes)])
+    await part_file.drain()
     return _final_size(remote, progress, part_file)
 
 

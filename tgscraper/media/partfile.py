@@ -79,13 +79,21 @@ class PartFile:
                 done[int(index)] = int(length)
         return done
 
-    async def write(self, index: int, data: bytes) -> None:
-        """Write part ``index`` at its offset and record it once it is on disk. A caller
-        cancelled meanwhile does not stop it: bytes that arrived are kept."""
+    def write(self, index: int, data: bytes) -> asyncio.Future[None]:
+        """Start writing part ``index`` at its offset; it is recorded once on disk. The
+        returned future may be awaited or not (:meth:`drain` waits for every write); a
+        cancelled caller never stops a write: bytes that arrived are kept."""
         work = asyncio.ensure_future(self._write(index, data))
         self._working.add(work)
         work.add_done_callback(self._working.discard)
-        await asyncio.shield(work)
+        return work
+
+    async def drain(self) -> None:
+        """Wait for the writes started so far; raise the first that failed."""
+        while self._working:
+            for result in await asyncio.gather(*self._working, return_exceptions=True):
+                if isinstance(result, BaseException):
+                    raise result
 
     async def _write(self, index: int, data: bytes) -> None:
         await asyncio.to_thread(self._pwrite, index * self.part_size, data)
@@ -110,9 +118,22 @@ class PartFile:
             log.write(lines)
 
     async def finish(self, final_path: Path, size: int) -> None:
-        """Make the download ``final_path`` (``size`` bytes): verify, sync, rename."""
-        await self._settle()
+        """Make the download ``final_path`` (``size`` bytes): check every part is
+        recorded, sync, rename."""
+        await self.drain()
+        missing = self.missing_parts(size)
+        if missing:
+            raise OSError(f"{self.data_path}: parts {missing[:5]} were never written")
         await asyncio.to_thread(self._finish, final_path, size)
+
+    def missing_parts(self, size: int) -> list[int]:
+        """Indexes of the parts of a ``size``-byte file not recorded with their length."""
+        parts = -(-size // self.part_size)
+        return [
+            index
+            for index in range(parts)
+            if self.done.get(index) != min(self.part_size, size - index * self.part_size)
+        ]
 
     def _finish(self, final_path: Path, size: int) -> None:
         os.ftruncate(self._fd, size)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # imported for the types only: these modules import the web l
     from tgscraper.cache.manager import CacheManager
     from tgscraper.config import Config
     from tgscraper.history import HistoryService
+    from tgscraper.media.service import MediaService
     from tgscraper.settings import SettingsStore
     from tgscraper.telegram.sessions import SessionManager
     from tgscraper.web.openapi import OpenApiDocument
@@ -40,3 +41,6 @@ OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
 #: history reads and the fills running for them (``.run(HistoryRequest)``,
 #: ``.add_media_listener(fn)``)
 HISTORY: web.AppKey[HistoryService] = web.AppKey("history")
+#: media downloads: policy, per-account pools, on-demand fetches, repair
+#: (``.notice``, ``.settle``, ``.fetch``, ``.repair``, ``.review``)
+MEDIA: web.AppKey[MediaService] = web.AppKey("media")

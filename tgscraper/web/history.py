@@ -39,10 +39,10 @@ from tgscraper.schemas import (
 )
 from tgscraper.telegram.access import ResolvedDialog, resolve_dialog
 from tgscraper.telegram.gateway import FloodWaitTooLong
-from tgscraper.web.appkeys import CACHE, HISTORY, SESSIONS, SETTINGS
+from tgscraper.web.appkeys import CACHE, HISTORY, MEDIA, SESSIONS, SETTINGS
 from tgscraper.web.disconnect import cancel_on_disconnect
 from tgscraper.web.errors import ApiError
-from tgscraper.web.json import json_response
+from tgscraper.web.json import json_response, loads
 from tgscraper.web.middlewares import get_account
 from tgscraper.web.routing import register_routes, route
 from tgscraper.web.sse import SSE_CONTENT_TYPE, EventStream, open_stream
@@ -73,6 +73,8 @@ async def stream_history(
     async with cancel_on_disconnect(request):
         dialog = await resolve_dialog(request.app, account, path_params["dialog"])
         after = await _resume_point(request, account, dialog)
+        cache = await request.app[CACHE].dialog(dialog.dialog_id, account)
+        request.app[MEDIA].review(account, cache, query["start"], query["end"])  # background
         history_request = HistoryRequest(
             account=account,
             dialog=dialog,
@@ -114,19 +116,24 @@ async def sync_dialog(
             newest_first=True,
             force_refresh=query["force_refresh"],
         )
-        downloaded = with_media = 0
+        downloaded = 0
+        media_uuids: list[str] = []
         async with aclosing(request.app[HISTORY].run(history_request)) as events:
             async for event in events:
                 if isinstance(event, Messages) and event.from_telegram:
                     downloaded += len(event.blobs)
-                    with_media += sum(1 for blob in event.blobs if _MEDIA_KEY in blob)
+                    media_uuids += [
+                        loads(blob)["media_uuid"] for blob in event.blobs if _MEDIA_KEY in blob
+                    ]
+        cache = await request.app[CACHE].dialog(dialog.dialog_id, account)
+        media = await request.app[MEDIA].settle(account, cache, media_uuids)
     return json_response(
         {
             "dialog_id": dialog.dialog_id,
             "messages_downloaded": downloaded,
-            "messages_with_media": with_media,
-            "media_downloaded": 0,
-            "media_skipped": 0,
+            "messages_with_media": len(media_uuids),
+            "media_downloaded": media.downloaded,
+            "media_skipped": media.skipped,
         }
     )
 
