@@ -120,4 +120,4 @@ async def test_users_bots_and_saved_messages(env):
     bot = await resolve_dialog(app.app, "alice", parse_dialog_ref("helper_bot"))
     assert (bot.dialog_id, bot.kind) == (peers["helper"].id, "bot")
     saved = await resolve_dialog(app.app, "alice", parse_dialog_ref(str(peers["alice"].id)))
-    assert (saved.dialog_id, saved.kind) == (peers["alice"].id, "self")
+    assert (saved.dialog_id, saved.kind) == (peers["alice"].id, "saved")

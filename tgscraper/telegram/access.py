@@ -50,7 +50,7 @@ class ResolvedDialog:
     peer_type: PeerType
     #: what raw TL calls take (InputPeerChannel / InputPeerChat / InputPeerUser / Self)
     input_peer: raw.base.InputPeer
-    #: "user", "bot", "self" (Saved Messages), "group", "supergroup" or "channel"
+    #: "user", "bot", "saved" (Saved Messages), "group", "supergroup" or "channel"
     kind: str
     title: str | None = None
     username: str | None = None
@@ -175,7 +175,7 @@ async def _check(
         raise ApiError(404, "not_found", "Telegram does not know that chat.")
     if dialog_id == own_id:
         return ResolvedDialog(
-            dialog_id, "user", peer, "self", _full_name(me), getattr(me, "username", None)
+            dialog_id, "user", peer, "saved", _full_name(me), getattr(me, "username", None)
         )
     peer_type = peer_type_of(dialog_id)
     if peer_type == "channel":
