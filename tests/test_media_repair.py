@@ -55,6 +55,10 @@ async def test_repair_after_raising_the_size_limit_counts_exactly(fakegram, make
     assert broken["reason"] == "Telegram answered FILE_ID_INVALID"
     (tgsc.data_dir / gone["file_path"]).unlink()  # lost on disk
 
+    media_dir = (tgsc.data_dir / photo["file_path"]).parent
+    for leftover in (".0a0b0c0d-dead-4bad-8bad-00000000dead.partial", ".0a0b.parts"):
+        (media_dir / leftover).write_bytes(b"x")  # a download of a row that is gone
+
     server.set_handler(raw.functions.upload.GetFile, None)
     await tgsc.json("PATCH", "/api/v3/settings", json={"max_media_size_mb": 3})
     report = await tgsc.json("POST", f"/api/v3/media/repair/{world.channel.peer}")
@@ -71,6 +75,7 @@ async def test_repair_after_raising_the_size_limit_counts_exactly(fakegram, make
 
     again = await tgsc.json("POST", "/api/v3/media/repair/media")  # by username too
     assert again == {"queued": 0, "already_present": 4, "still_skipped": 1}
+    assert not [p.name for p in media_dir.iterdir() if p.name.startswith(".")]
 
 
 async def test_serving_cached_history_queues_what_is_allowed_now(fakegram, make_tgsc):

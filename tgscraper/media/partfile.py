@@ -175,6 +175,24 @@ class PartFile:
                 path.unlink()
 
 
+async def remove_orphans(directory: Path, keep: set[str]) -> None:
+    """Delete the partial downloads (and records) in ``directory`` whose key is not in
+    ``keep`` (their media row is gone, or their file is complete)."""
+    await asyncio.to_thread(_remove_orphans, directory, keep)
+
+
+def _remove_orphans(directory: Path, keep: set[str]) -> None:
+    try:
+        names = [entry.name for entry in os.scandir(directory)]
+    except FileNotFoundError:
+        return
+    for name in names:
+        key = name.removeprefix(".").removesuffix(".partial").removesuffix(".parts")
+        if name.startswith(".") and len(key) < len(name) - 1 and key not in keep:
+            with contextlib.suppress(FileNotFoundError):
+                (directory / name).unlink()
+
+
 def _sync_directory(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:

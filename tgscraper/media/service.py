@@ -43,6 +43,7 @@ from tgscraper.cache.records import (
 from tgscraper.media import policy
 from tgscraper.media.downloader import DownloadOptions
 from tgscraper.media.fetcher import FileFetcher, MediaGone, present
+from tgscraper.media.partfile import remove_orphans
 from tgscraper.settings import SettingsStore
 from tgscraper.telegram.sessions import SessionManager
 
@@ -124,19 +125,23 @@ class MediaService:
 
     async def repair(self, account: str, cache: DialogCache) -> RepairReport:
         """Queue every file of the dialog the settings allow and that is not on disk
-        (failed ones included); count what is already there and what stays skipped."""
+        (failed ones included); count what is already there and what stays skipped.
+        Partial downloads of files the dialog no longer has are deleted."""
         report = RepairReport()
+        unfinished: set[str] = set()
         async for batch in cache.media.scan():
             on_disk = await present(cache, batch)
             for media in batch:
-                if media.uuid in self._downloads:
-                    report.queued += 1
-                elif media.uuid in on_disk:
+                if media.uuid in on_disk:
                     report.already_present += 1
-                elif await self._reconsider(account, cache, media):
+                    continue
+                unfinished.add(media.uuid)
+                queued = media.uuid in self._downloads
+                if queued or await self._reconsider(account, cache, media):
                     report.queued += 1
                 else:
                     report.still_skipped += 1
+        await remove_orphans(cache.media_dir, unfinished | set(self._downloads))
         return report
 
     def review(self, account: str, cache: DialogCache, start: int, end: int) -> None:
