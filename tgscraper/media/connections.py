@@ -107,13 +107,17 @@ class MediaConnections:
         dc.resume_at = max(dc.resume_at, time.monotonic() + seconds)
 
     async def close(self) -> None:
-        """Stop the sessions this object opened (the client's own are the client's)."""
+        """Stop the sessions this object opened, and the sessions pyrogram opened to other
+        DCs for them (``client.sessions``: pyrogram's stop() never stops those). The
+        client's media sessions are the client's: its stop() stops them."""
         self._closed = True
-        lanes = [lane for dc in self._dcs.values() for lane in dc.lanes if lane.owned]
+        sessions = [lane.session for dc in self._dcs.values() for lane in dc.lanes if lane.owned]
+        sessions += [self.client.sessions.pop(dc_id, None) for dc_id in self._dcs]
         self._dcs.clear()
-        for lane in lanes:
-            with contextlib.suppress(Exception):
-                await lane.session.stop()
+        for session in sessions:
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    await session.stop()
 
     def _data_centre(self, dc_id: int) -> _DataCentre:
         dc = self._dcs.get(dc_id)
