@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 
 import pytest
@@ -12,6 +10,7 @@ from pyrogram import raw
 from tests.fakegram.methods.upload import get_file
 from tests.fakegram.world.builder import WorldBuilder
 from tests.fakegram.world.files import file_bytes, file_digest
+from tests.media_support import gate_parts
 from tgscraper.media.connections import MediaConnections
 from tgscraper.media.downloader import (
     MIB,
@@ -53,33 +52,13 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _gate(server, wanted: int):
-    """Hold upload.getFile answers until `wanted` requests are waiting at once (proof of
-    parallel parts, without timing anything); returns the observed maximum."""
-    state = {"waiting": 0, "max": 0}
-    opened = asyncio.Event()
-
-    async def gated(ctx, request):
-        state["waiting"] += 1
-        state["max"] = max(state["max"], state["waiting"])
-        if state["waiting"] >= wanted:
-            opened.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(opened.wait(), 5)
-        state["waiting"] -= 1
-        return await get_file(ctx, request)
-
-    server.set_handler(raw.functions.upload.GetFile, gated)
-    return state
-
-
 async def test_a_20_mb_file_on_the_other_dc_arrives_byte_exact_in_parallel_parts(
     fakegram, fakegram_client, tmp_path
 ):
     size = 20 * MIB + 12345
     _, server, client, document, media = await _setup(fakegram, fakegram_client, size, dc_id=4)
     assert media.dc_id == 4
-    state = _gate(server, 4)
+    state = gate_parts(server, 4)
     connections = MediaConnections(client)
     part_file = await PartFile.open(tmp_path, media.uuid, MIB, size)
     server.reset_calls()

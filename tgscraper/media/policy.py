@@ -16,20 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tgscraper.cache.records import (
-    DISABLED,
-    DOWNLOADED,
-    FAILED,
-    PENDING,
-    SKIPPED_BY_SIZE,
-    SKIPPED_BY_TYPE,
-)
+from tgscraper.cache.records import DISABLED, SKIPPED_BY_SIZE, SKIPPED_BY_TYPE
 from tgscraper.settings import Settings
-
-#: statuses a repair looks at again (a ``downloaded`` row only when its file is gone)
-RECONSIDERED = (PENDING, SKIPPED_BY_TYPE, SKIPPED_BY_SIZE, DISABLED, FAILED)
-SKIPPED = (SKIPPED_BY_TYPE, SKIPPED_BY_SIZE, DISABLED)
-__all__ = ["DOWNLOADED", "RECONSIDERED", "SKIPPED", "Verdict", "automatic", "on_demand_refusal"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,6 @@ from tgscraper.telegram.convert import convert_messages
 from tgscraper.telegram.gateway import FloodPolicy
 
 
-def _file_key(media: MediaFile | MediaRow) -> str:
-    return f"{media.location_kind}:{media.file_id}"
-
-
 async def refetch_file(
     client: pyrogram.Client,
     input_peer: raw.base.InputPeer,
@@ -44,6 +40,7 @@ async def refetch_file(
     answer = await gateway.invoke(client, query, policy)
     batch = convert_messages(answer, dialog_id)
     for row in batch.media:
-        if row.message_id == media.message_id and _file_key(row) == _file_key(media):
+        same_file = (row.location_kind, row.file_id) == (media.location_kind, media.file_id)
+        if row.message_id == media.message_id and same_file:
             return row
     return None
