@@ -12,8 +12,9 @@ Several requests travel on one session at once (pyrogram matches answers by msg_
 Parts go to the least busy session; another connection is opened when every session
 already carries :data:`PARTS_PER_SESSION` parts, up to :data:`SESSIONS_PER_DC`. Across all
 downloads of the account, at most :data:`PARTS_PER_DC` parts are in flight per DC: Telegram
-publishes no figure for parallel downloads (help.getConfig only has upload limits), so the
-bound follows what official clients do (a handful of connections, a few parts each).
+publishes no figure for parallel downloads (neither help.getConfig nor the app config has
+one; the only limits it documents are the part rules in ``downloader``), so the bound
+follows what official clients do: a handful of connections per DC, a few parts each.
 
 A flood wait on one part holds every part of that DC (:meth:`hold`) instead of letting
 the others run into the same wait.
