@@ -287,7 +287,7 @@ class _Run:
         position = high if self.newest_first else low
         waits_seen, fetched_seen = 0, 0
         while True:
-            version = fill.version
+            version, finished = fill.version, fill.done  # claims seen after this are final
             extent = covering_extent(fill.claimed(), position, newest_first=self.newest_first)
             extent = max(extent, low) if self.newest_first else min(extent, high)
             if extent != position:
@@ -304,7 +304,7 @@ class _Run:
                 yield FillProgressEvent(fill.fetched, fill.estimated_total, fill.start, fill.end)
             if position == (low if self.newest_first else high):
                 return
-            if fill.done:
+            if finished:
                 raise _fill_failure(fill, self.request.account)
             await fill.wait_change(version)
 
