@@ -51,34 +51,27 @@ _RESPONSES = {
 }
 
 
-@route(
-    "GET",
-    "/api/v3/files/{uuid}",
-    summary="Download a media file",
-    description=_DESCRIPTION,
-    tags=["files"],
-    path_params=FilePath,
-    query=FileQuery,
-    content_type="application/octet-stream",
-    responses=_RESPONSES,
-)
+#: what GET and HEAD share: the path, its parameters and the answers
+_FILE_ROUTE: dict[str, Any] = {
+    "tags": ["files"],
+    "path_params": FilePath,
+    "query": FileQuery,
+    "content_type": "application/octet-stream",
+    "responses": _RESPONSES,
+}
+
+
+@route("GET", "/api/v3/files/{uuid}", summary="Download a media file", description=_DESCRIPTION,
+       **_FILE_ROUTE)  # fmt: skip
 async def get_file(
     request: web.Request, *, path_params: dict[str, Any], query: dict[str, Any]
 ) -> web.StreamResponse:
     return await _answer(request, str(path_params["uuid"]), query["metadata_only"])
 
 
-@route(
-    "HEAD",
-    "/api/v3/files/{uuid}",
-    summary="A media file's headers",
-    description="The headers GET would answer (the file is fetched first if need be).",
-    tags=["files"],
-    path_params=FilePath,
-    query=FileQuery,
-    content_type="application/octet-stream",
-    responses=_RESPONSES,
-)
+@route("HEAD", "/api/v3/files/{uuid}", summary="A media file's headers",
+       description="The headers GET would answer (the file is fetched first if need be).",
+       **_FILE_ROUTE)  # fmt: skip
 async def head_file(
     request: web.Request, *, path_params: dict[str, Any], query: dict[str, Any]
 ) -> web.StreamResponse:
