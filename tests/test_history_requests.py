@@ -151,3 +151,16 @@ async def test_bad_last_event_id_is_400(env, value):
     )
     assert answer.status == 400
     assert "Last-Event-ID" in answer.json()["detail"]
+
+
+async def test_losing_access_is_noticed_at_the_next_telegram_call(env):
+    vault = env.peers["vault"].peer
+    assert (await history(env.app, vault, end_date=END)).status == 200
+    env.w.leave(env.peers["vault"], env.peers["alice"])
+    # the access answer is remembered for a while; the cache alone still answers...
+    assert (await history(env.app, vault, end_date=END)).status == 200
+    # ...until Telegram refuses a call: from then on the check runs again
+    refused = await history(env.app, vault, end_date=END, force_refresh=True)
+    assert (refused.status, refused.error["error"]) == (403, "no_access")
+    again = await history(env.app, vault, end_date=END)
+    assert (again.status, again.error["error"]) == (403, "no_access")

@@ -38,10 +38,10 @@ from tgscraper.cache.manager import CacheManager
 from tgscraper.cache.reader import Key
 from tgscraper.settings import SettingsStore
 from tgscraper.telegram import gateway
-from tgscraper.telegram.access import ResolvedDialog
+from tgscraper.telegram.access import ResolvedDialog, forget_dialog
 from tgscraper.telegram.gateway import FloodPolicy
 from tgscraper.telegram.sessions import SessionManager
-from tgscraper.web.errors import ApiError
+from tgscraper.web.errors import NO_ACCESS, ApiError, telegram_error_id
 
 from .fill import MAX_TL_DATE, FillJob, GapFill, MediaListener, covering_extent
 
@@ -226,6 +226,10 @@ class _Run:
                 async with aclosing(source) as events:
                     async for event in events:
                         yield event
+        except RPCError as exc:
+            if telegram_error_id(exc) in NO_ACCESS:  # the remembered access answer is stale
+                forget_dialog(self.service.sessions, request.account, request.dialog.dialog_id)
+            raise
         finally:
             for fill in self._followed:
                 fill.release()
