@@ -102,3 +102,15 @@ async def test_media_uuids_are_in_the_messages_at_once(env):
     assert {m["message_id"]: m.get("media_uuid") for m in again.messages} == {
         m["message_id"]: m.get("media_uuid") for m in result.messages
     }  # a refresh keeps each file's uuid
+
+
+async def test_sync_counts_files_its_pages_downloaded_in_the_background(env):
+    """The first page's files finish downloading (history's media listener) while the
+    sync still waits for later pages; they are still this call's downloads."""
+    env.server.faults.latency("messages.getHistory", 0.5)
+    body = await env.app.json("POST", "/api/v3/sync/daily_news", params={"end_date": END})
+    assert (body["messages_with_media"], body["media_downloaded"]) == (4, 4)
+    again = await env.app.json(
+        "POST", "/api/v3/sync/daily_news", params={"end_date": END, "force_refresh": "true"}
+    )
+    assert (again["messages_with_media"], again["media_downloaded"]) == (4, 0)  # on disk

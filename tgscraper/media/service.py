@@ -5,7 +5,9 @@
   background task applies the policy (``policy.automatic``), records skips
   (``skipped_by_type`` / ``skipped_by_size`` / ``disabled`` with the reason) and queues the
   rest. Streams never wait for a download.
-* :meth:`settle` does the same and waits: ``POST /sync`` reports exact counts from it.
+* :meth:`settle` does the same and waits: ``POST /sync`` reports exact counts from it. A
+  file the sync's own pages already had downloaded in the background before ``settle``
+  ran still counts, because the service remembers when each recent download finished.
 * :meth:`fetch` is an on-demand download (``GET /files/{uuid}``): it starts at once,
   outside the pool, or joins the download of that file already running.
 * :meth:`repair` (``POST /media/repair/{dialog}``) and :meth:`review` (serving cached
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +52,9 @@ from tgscraper.telegram.sessions import SessionManager
 log = logging.getLogger(__name__)
 
 __all__ = ["MediaCounts", "MediaGone", "MediaService", "RepairReport"]
+
+#: how many finished downloads are remembered (uuid -> loop time) for settle's counts
+RECENTLY_FINISHED = 50_000
 
 #: what serving cached history looks at again (failed files wait for an explicit repair)
 REVIEWED = (PENDING, SKIPPED_BY_TYPE, SKIPPED_BY_SIZE, DISABLED, DOWNLOADED)
@@ -98,6 +103,7 @@ class MediaService:
         self._settings = settings
         self.fetcher = FileFetcher(settings, sessions, options or DownloadOptions())
         self._downloads: dict[str, _Download] = {}
+        self._finished: OrderedDict[str, float] = OrderedDict()
         self._pools: dict[str, _Pool] = {}
         self._reviews: set[tuple[str, int]] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -110,9 +116,13 @@ class MediaService:
         if rows and not self._closed:
             self._spawn(self._decide(account, cache, [row.uuid for row in rows], wait=False))
 
-    async def settle(self, account: str, cache: DialogCache, uuids: Iterable[str]) -> MediaCounts:
-        """Decide these files, download what the settings allow and wait for it."""
-        return await self._decide(account, cache, list(uuids), wait=True)
+    async def settle(
+        self, account: str, cache: DialogCache, uuids: Iterable[str], *, since: float
+    ) -> MediaCounts:
+        """Decide these files, download what the settings allow and wait for it. Files
+        whose download finished at or after ``since`` (``asyncio`` loop time: when the
+        caller started) count as downloaded by this call."""
+        return await self._decide(account, cache, list(uuids), wait=True, since=since)
 
     async def fetch(self, account: str, cache: DialogCache, uuid: str) -> MediaFile:
         """Download one file now (or join its running download); its downloaded row.
@@ -165,7 +175,13 @@ class MediaService:
     # -- deciding ------------------------------------------------------------------------
 
     async def _decide(
-        self, account: str, cache: DialogCache, uuids: list[str], *, wait: bool
+        self,
+        account: str,
+        cache: DialogCache,
+        uuids: list[str],
+        *,
+        wait: bool,
+        since: float | None = None,
     ) -> MediaCounts:
         counts = MediaCounts()
         jobs: list[_Download] = []
@@ -174,8 +190,12 @@ class MediaService:
             job = self._downloads.get(uuid)  # queued or running already: wait for it
             if job is None:
                 media = await cache.media.get(uuid)
-                if media is None or media.status == DOWNLOADED:
-                    continue  # gone, or downloaded before this call
+                if media is None:
+                    continue  # gone
+                if media.status == DOWNLOADED:
+                    if since is not None and self._finished.get(uuid, -1.0) >= since:
+                        counts.downloaded += 1  # by this call's pages, in the background
+                    continue
                 verdict = policy.automatic(settings, media.media_type, media.size)
                 if not verdict.download:
                     await _record_skip(cache, media, verdict)
@@ -247,6 +267,7 @@ class MediaService:
     async def _run(self, job: _Download) -> None:
         try:
             job.future.set_result(await self.fetcher.fetch(job.account, job.cache, job.uuid))
+            self._remember_finished(job.uuid)
         except asyncio.CancelledError:
             job.future.cancel()
             raise
@@ -255,6 +276,12 @@ class MediaService:
         finally:
             if self._downloads.get(job.uuid) is job:
                 del self._downloads[job.uuid]
+
+    def _remember_finished(self, uuid: str) -> None:
+        self._finished[uuid] = asyncio.get_running_loop().time()
+        self._finished.move_to_end(uuid)
+        while len(self._finished) > RECENTLY_FINISHED:
+            self._finished.popitem(last=False)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coroutine)

@@ -106,6 +106,7 @@ async def sync_dialog(
     """Fetches what the cache lacks of [start_date, end_date] (everything with
     force_refresh) and answers when it is stored. Counts are of this call only."""
     account = get_account(request)
+    started = asyncio.get_running_loop().time()
     async with cancel_on_disconnect(request):
         dialog = await resolve_dialog(request.app, account, path_params["dialog"])
         history_request = HistoryRequest(
@@ -126,7 +127,7 @@ async def sync_dialog(
                         loads(blob)["media_uuid"] for blob in event.blobs if _MEDIA_KEY in blob
                     ]
         cache = await request.app[CACHE].dialog(dialog.dialog_id, account)
-        media = await request.app[MEDIA].settle(account, cache, media_uuids)
+        media = await request.app[MEDIA].settle(account, cache, media_uuids, since=started)
     return json_response(
         {
             "dialog_id": dialog.dialog_id,
