@@ -13,7 +13,8 @@ reuse across restarts, extra routes, a fakegram server for Telegram)::
 
     app = await make_tgsc(api_keys=("k1",), settings={"telegram_batch_size": 50})
     response = await app.request("GET", "/api/v3/settings", api_key=None)  # no key sent
-    reply, events = await app.events("/api/v3/history/-1001?limit=5")  # an SSE stream
+
+Streams are read with ``tests.sse_client`` (``read_stream(app, path)``, ``open_events``).
 
 With ``telegram=server`` (a started ``tests.fakegram`` FakeTelegram), the app uses the
 fake's api_id/api_hash and real session files written by ``server.write_session`` for
@@ -119,11 +120,6 @@ class Tgsc:
         async with self.session.request(method, self.url(path), headers=sent, **kwargs) as resp:
             return Reply(resp.status, resp.headers, await resp.read())
 
-    async def events(self, path: str, **kwargs: Any) -> tuple[Reply, list[dict[str, Any]]]:
-        """GET an SSE stream to its end: the answer and its events (``parse_events``)."""
-        response = await self.request("GET", path, **kwargs)
-        return response, parse_events(response.text())
-
     async def json(self, method: str, path: str, *, status: int = 200, **kwargs: Any) -> Any:
         """Send a request, check the status, return the decoded JSON body."""
         response = await self.request(method, path, **kwargs)
@@ -135,27 +131,6 @@ class Tgsc:
             self.closed = True
             await self.server.close()
             await self.session.close()
-
-
-def parse_events(text: str) -> list[dict[str, Any]]:
-    """SSE text -> events in order: {"id"?, "event"?, "data": decoded JSON} per event, and
-    {"comment": text} for comment lines such as ``: ping``."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        if not block.strip():
-            continue
-        event: dict[str, Any] = {}
-        for line in block.split("\n"):
-            field_name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if field_name == "":
-                event["comment"] = value
-            elif field_name == "data":
-                event["data"] = json.loads(value)
-            else:
-                event[field_name] = value
-        events.append(event)
-    return events
 
 
 def write_settings(data_dir: Path, values: Mapping[str, Any]) -> None:

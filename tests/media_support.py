@@ -15,6 +15,7 @@ from pyrogram import raw
 from tests.fakegram.methods.upload import get_file
 from tests.fakegram.world.builder import WorldBuilder
 from tests.fakegram.world.files import file_digest
+from tests.sse_client import read_stream
 
 MIB = 1024 * 1024
 #: 2024-01-01 00:00:00 UTC
@@ -50,11 +51,12 @@ def post_files(world: MediaWorld, files: dict[str, Any], *, start: int = JAN_1) 
 
 async def read_history(tgsc: Any, dialog: str = "media", **params: Any) -> list[dict]:
     """GET /api/v3/history/{dialog} to its end; its messages (oldest first)."""
-    query = "&".join(f"{key}={value}" for key, value in {"reverse": "true", **params}.items())
-    reply, events = await tgsc.events(f"/api/v3/history/{dialog}?{query}")
-    assert reply.status == 200, reply.body[:500]
-    assert events[-1].get("event") == "done", events[-1]
-    return [m for event in events if "event" not in event for m in event["data"]["messages"]]
+    result = await read_stream(
+        tgsc, f"/api/v3/history/{dialog}", params={"reverse": True, **params}
+    )
+    assert result.status == 200, result.body
+    assert result.done is not None, result.last_event
+    return result.messages
 
 
 async def metadata(tgsc: Any, uuid: str, **kwargs: Any) -> dict:

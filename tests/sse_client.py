@@ -82,34 +82,59 @@ class SseResult:
         return last.json() if last is not None and last.event == "error" else None
 
 
+class _EventParser:
+    """The spec's line-by-line parsing, shared by streams and whole texts."""
+
+    def __init__(self, comments: list[str] | None) -> None:
+        self.comments = comments
+        self.name: str | None = None
+        self.data: list[str] = []
+        self.last_id: str | None = None
+
+    def feed(self, line: str) -> SseEvent | None:
+        """One line without its end; the event it completes, if any."""
+        if not line:
+            event = SseEvent(self.name, "\n".join(self.data), self.last_id) if self.data else None
+            self.name, self.data = None, []
+            return event
+        if line.startswith(":"):
+            if self.comments is not None:
+                self.comments.append(line[1:].strip())
+            return None
+        key, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if key == "event":
+            self.name = value or None
+        elif key == "data":
+            self.data.append(value)
+        elif key == "id" and "\0" not in value:
+            self.last_id = value
+        return None
+
+    def end(self) -> SseEvent | None:
+        """A final event without its blank line (browsers discard it; keep it here)."""
+        return self.feed("")
+
+
 async def parse_events(
     content: aiohttp.StreamReader, comments: list[str] | None = None
 ) -> AsyncIterator[SseEvent]:
     """Events from an SSE body, as they arrive."""
-    name: str | None = None
-    data: list[str] = []
-    last_id: str | None = None
+    parser = _EventParser(comments)
     async for raw_line in content:
-        line = raw_line.decode("utf-8").rstrip("\r\n")
-        if not line:
-            if data:
-                yield SseEvent(name, "\n".join(data), last_id)
-            name, data = None, []
-            continue
-        if line.startswith(":"):
-            if comments is not None:
-                comments.append(line[1:].strip())
-            continue
-        key, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if key == "event":
-            name = value or None
-        elif key == "data":
-            data.append(value)
-        elif key == "id" and "\0" not in value:
-            last_id = value
-    if data:  # a final event without its blank line is discarded by browsers; keep it here
-        yield SseEvent(name, "\n".join(data), last_id)
+        event = parser.feed(raw_line.decode("utf-8").rstrip("\r\n"))
+        if event is not None:
+            yield event
+    event = parser.end()
+    if event is not None:
+        yield event
+
+
+def parse_text(text: str, comments: list[str] | None = None) -> list[SseEvent]:
+    """Events of a whole SSE text (or of the part of a stream read so far)."""
+    parser = _EventParser(comments)
+    events = [parser.feed(line) for line in text.replace("\r\n", "\n").split("\n")]
+    return [event for event in [*events, parser.end()] if event is not None]
 
 
 def _headers(app: Any, account: Any, headers: Mapping[str, str] | None) -> dict[str, str]:

@@ -10,7 +10,7 @@ from aiohttp import web
 from pyrogram import errors as tg_errors
 from pyrogram import raw
 
-from tests.app_fixtures import parse_events
+from tests.sse_client import SseEvent, parse_text, read_stream
 from tgscraper.web.appkeys import STREAMS
 from tgscraper.web.routing import register_routes, route
 from tgscraper.web.sse import SSE_CONTENT_TYPE, open_stream
@@ -67,39 +67,37 @@ async def app(make_tgsc):
     return await make_tgsc(setup=add_routes)
 
 
+def decoded(events: list[SseEvent]) -> list[tuple[str | None, str | None, object]]:
+    """(event name, id, JSON data) of each event."""
+    return [(event.event, event.id, event.json()) for event in events]
+
+
 async def test_events_have_ids_names_and_json_data(app):
-    response, events = await app.events("/test/stream", headers={"Last-Event-ID": "0"})
-    assert response.status == 200
-    assert response.content_type == SSE_CONTENT_TYPE
-    assert events == [
-        {"id": "1", "data": {"n": 1}},
-        {"id": "2", "data": {"n": 2}},
-        {"id": "3", "data": {"n": 3}},
-        {"id": "4", "data": {"messages": [{"a": 1}]}},
-        {"event": "done", "data": {"total": 4, "resumed_after": "0"}},
+    result = await read_stream(app, "/test/stream", headers={"Last-Event-ID": "0"})
+    assert result.status == 200
+    assert result.headers["Content-Type"].startswith(SSE_CONTENT_TYPE)
+    assert decoded(result.events) == [
+        (None, "1", {"n": 1}),
+        (None, "2", {"n": 2}),
+        (None, "3", {"n": 3}),
+        (None, "4", {"messages": [{"a": 1}]}),
+        ("done", "4", {"total": 4, "resumed_after": "0"}),  # an id lasts until the next one
     ]
     assert app.app[STREAMS] == set()
 
 
 async def test_exception_after_start_ends_with_an_error_event(app):
-    response, events = await app.events("/test/stream/crash")
-    assert response.status == 200
-    assert events[0] == {"id": "1", "data": {"n": 1}}
-    assert events[-1]["event"] == "error"
-    assert events[-1]["data"]["error"] == "internal_error"
-    assert "broken on purpose" not in json.dumps(events)
+    result = await read_stream(app, "/test/stream/crash")
+    assert result.status == 200
+    assert decoded(result.events[:1]) == [(None, "1", {"n": 1})]
+    assert result.error["error"] == "internal_error"
+    assert "broken on purpose" not in json.dumps(decoded(result.events))
 
 
 async def test_telegram_error_in_a_stream_is_the_same_decision_as_http(app):
-    _, events = await app.events("/test/stream/flood")
-    assert events[-1] == {
-        "event": "error",
-        "data": {
-            "error": "flood_wait",
-            "detail": events[-1]["data"]["detail"],
-        },
-    }
-    assert "9 s" in events[-1]["data"]["detail"]
+    result = await read_stream(app, "/test/stream/flood")
+    assert result.error == {"error": "flood_wait", "detail": result.error["detail"]}
+    assert "9 s" in result.error["detail"]
 
 
 async def test_pings_keep_a_waiting_stream_alive(app):
@@ -108,27 +106,19 @@ async def test_pings_keep_a_waiting_stream_alive(app):
         async with asyncio.timeout(30):
             while b": ping" not in seen:
                 seen += await response.content.readany()
-    assert parse_events(seen.decode())[0] == {"id": "1", "data": {"n": 1}}
+    assert decoded(parse_text(seen.decode()))[0] == (None, "1", {"n": 1})
 
 
 async def test_shutdown_ends_open_streams_with_shutting_down(app):
     async with app.session.get(app.url("/test/waiting")) as response:
         first = await response.content.readuntil(b"\r\n\r\n")
-        assert parse_events(first.decode()) == [{"id": "1", "data": {"n": 1}}]
+        assert decoded(parse_text(first.decode())) == [(None, "1", {"n": 1})]
         assert len(app.app[STREAMS]) == 1
         closing = asyncio.create_task(app.close())
         rest = await response.content.read()
         await closing
-    events = [e for e in parse_events(rest.decode()) if "comment" not in e]
-    assert events == [
-        {
-            "event": "error",
-            "data": {
-                "error": "shutting_down",
-                "detail": events[0]["data"]["detail"],
-            },
-        }
-    ]
+    events = [(event.event, event.json()) for event in parse_text(rest.decode())]
+    assert events == [("error", {"error": "shutting_down", "detail": events[0][1]["detail"]})]
     assert app.app[STREAMS] == set()
 
 
