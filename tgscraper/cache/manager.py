@@ -72,6 +72,16 @@ class CacheManager:
                 del self._open[key]  # let the next caller retry
             raise
 
+    async def existing_dialog(self, dialog_id: int, account: str | None) -> DialogCache | None:
+        """The dialog's cache if anything was ever cached for it, else None (asking
+        creates no database)."""
+        key = (dialog_id, self.owner_of(dialog_id, account).account)
+        if key not in self._open:
+            path = self.database_path(self.owner_of(dialog_id, account))
+            if not await asyncio.to_thread(path.exists):
+                return None
+        return await self.dialog(dialog_id, account)
+
     async def media_index(self) -> MediaIndex:
         if self._index is None:
             self._index = asyncio.ensure_future(MediaIndex.open(self.data_dir / "media_index.db"))

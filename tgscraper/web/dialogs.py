@@ -119,11 +119,8 @@ async def dialog_info(request: web.Request, *, path_params: dict[str, DialogRef]
 async def cache_summary(request: web.Request, dialog_id: int, account: str) -> dict | None:
     """The dialog's cache summary, or None when nothing was ever cached (no database is
     created just to say so)."""
-    caches = request.app[CACHE]
-    path = caches.database_path(caches.owner_of(dialog_id, account))
-    if not await asyncio.to_thread(path.exists):
-        return None
-    return await (await caches.dialog(dialog_id, account)).summary()
+    cache = await request.app[CACHE].existing_dialog(dialog_id, account)
+    return None if cache is None else await cache.summary()
 
 
 def setup(app: web.Application) -> None:

@@ -152,11 +152,10 @@ async def cache_info(request: web.Request, *, path_params: dict[str, Any]) -> we
     newest cached message, media counts by status and bytes on disk."""
     account = get_account(request)
     dialog = await resolve_dialog(request.app, account, path_params["dialog"])
-    manager = request.app[CACHE]
-    path = manager.database_path(manager.owner_of(dialog.dialog_id, account))
-    if not await asyncio.to_thread(path.exists):  # never cached: do not create it
+    cache = await request.app[CACHE].existing_dialog(dialog.dialog_id, account)
+    if cache is None:  # never cached: do not create it
         return json_response(_empty_summary(dialog))
-    summary = await (await manager.dialog(dialog.dialog_id, account)).summary()
+    summary = await cache.summary()
     if summary.get("dialog") is None:
         summary["dialog"] = _dialog_summary(dialog)
     return json_response(summary)
