@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tgscraper.accounts import check_account_name
-from tgscraper.cli.common import EXIT_CONFIG, VERSION_TEXT, fail, setup_logging
+from tgscraper.cli.common import (
+    EXIT_CONFIG,
+    VERSION_TEXT,
+    add_telegram_server_options,
+    fail,
+    setup_logging,
+)
 from tgscraper.cli.prompts import is_interactive, restored_terminal
 from tgscraper.config import (
     DEFAULT_DATA_DIR,
@@ -29,7 +35,6 @@ from tgscraper.config import (
     ENV_API_ID,
     ConfigError,
     parse_credentials,
-    parse_dc_address,
     prepare_data_dir,
     read_environment,
 )
@@ -54,13 +59,6 @@ def _account_name(text: str) -> str:
     try:
         return check_account_name(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _dc_address(text: str) -> tuple[str, int]:
-    try:
-        return parse_dc_address(text)
-    except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -106,22 +104,7 @@ def get_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="log NAME out at Telegram (auth.logOut) and delete its session",
     )
-    parser.add_argument(
-        "--server-key",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="also trust this Telegram server RSA public key (PEM); repeatable; for private "
-        "Telegram servers and test servers",
-    )
-    parser.add_argument(
-        "--telegram-dc",
-        type=_dc_address,
-        metavar="HOST:PORT",
-        help="where a new login first connects instead of Telegram's DC 2 (private "
-        "Telegram servers and test servers)",
-    )
+    add_telegram_server_options(parser)
     parser.add_argument("--version", action="version", version=VERSION_TEXT)
     return parser
 

@@ -14,6 +14,7 @@ from tgscraper.cli.common import (
     EXIT_FAILURE,
     LOG_LEVELS,
     VERSION_TEXT,
+    add_telegram_server_options,
     fail,
     setup_logging,
 )
@@ -29,7 +30,6 @@ from tgscraper.config import (
     check_bind_safety,
     parse_api_keys,
     parse_credentials,
-    parse_dc_address,
     prepare_data_dir,
     read_environment,
 )
@@ -99,21 +99,7 @@ def get_parser() -> argparse.ArgumentParser:
         default="INFO",
         help="logging level (default: INFO)",
     )
-    parser.add_argument(
-        "--server-key",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="also trust this Telegram server RSA public key (PEM); repeatable; for private "
-        "Telegram servers and test servers",
-    )
-    parser.add_argument(
-        "--telegram-dc",
-        metavar="HOST:PORT",
-        help="where QR logins first connect instead of Telegram's DC 2 (private Telegram "
-        "servers and test servers; the other DCs come from that server's configuration)",
-    )
+    add_telegram_server_options(parser)
     parser.add_argument(
         "--insecure-no-api-key",
         action="store_true",
@@ -138,7 +124,7 @@ def load_config(args: argparse.Namespace) -> Config:
         log_level=args.log_level,
         insecure_no_api_key=args.insecure_no_api_key,
         server_keys=tuple(args.server_key),
-        telegram_dc=parse_dc_address(args.telegram_dc) if args.telegram_dc else None,
+        telegram_dc=args.telegram_dc,
     )
 
 
