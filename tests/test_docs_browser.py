@@ -4,54 +4,37 @@ server's own files, with every name resolution outside 127.0.0.1 refused."""
 from __future__ import annotations
 
 import asyncio
-import shutil
+import tempfile
+from pathlib import Path
 
-import pytest
+from tests.browser import needs_browser, start_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="needs chromium and chromedriver (Debian: apt-get install chromium chromium-driver)",
-)
+pytestmark = needs_browser
 
 
 def render_docs(url: str, operations: int) -> tuple[int, list[str], str]:
     """Open `url`, wait for `operations` operation blocks; (blocks, resource URLs, title)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    with tempfile.TemporaryDirectory(prefix="tgsc-chromium-") as profile:
+        driver = start_chromium(Path(profile))
+        try:
+            return _render(driver, url, operations)
+        finally:
+            driver.quit()
+
+
+def _render(driver, url: str, operations: int) -> tuple[int, list[str], str]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        driver.get(url)
-        WebDriverWait(driver, 30).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= operations
-        )
-        blocks = len(driver.find_elements(By.CSS_SELECTOR, ".opblock"))
-        resources = driver.execute_script(
-            "return performance.getEntriesByType('resource').map(e => e.name)"
-        )
-        return blocks, resources, driver.find_element(By.CSS_SELECTOR, ".title").text
-    finally:
-        driver.quit()
+    driver.get(url)
+    WebDriverWait(driver, 30).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= operations
+    )
+    blocks = len(driver.find_elements(By.CSS_SELECTOR, ".opblock"))
+    resources = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    return blocks, resources, driver.find_element(By.CSS_SELECTOR, ".title").text
 
 
 async def test_swagger_ui_renders_every_operation_offline(tgsc):

@@ -7,53 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import shutil
 import tempfile
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browser import needs_browser, start_chromium
 from tests.fakegram.methods.login import accept_login_token
 from tests.fakegram.world.builder import WorldBuilder
 from tgscraper.accounts import session_path
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 WAIT_S = 30
 PASSWORD = "open sesame"
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="needs Debian's chromium and chromium-driver (.ci/run installs them: "
-    "apt-get install -y chromium chromium-driver)",
-)
+pytestmark = needs_browser
 
 
 class Page:
     """A headless Chromium on one page; every method blocks (call it in a thread)."""
 
     def __init__(self) -> None:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-
         self.profile = tempfile.TemporaryDirectory(prefix="tgsc-chromium-")
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-default-apps",
-            "--no-first-run",
-            f"--user-data-dir={self.profile.name}",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        ):
-            options.add_argument(flag)
-        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        self.driver = start_chromium(Path(self.profile.name))
 
     def quit(self) -> None:
         try:
