@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +15,7 @@ from pyrogram.errors import FloodWait, Unauthorized
 
 from tests.fakegram import rsa_key
 from tests.fakegram.control import start_control
-from tests.fakegram.testing import TEST_API_HASH, TEST_API_ID
+from tests.fakegram.testing import TEST_API_HASH, TEST_API_ID, serve_process
 from tests.fakegram.world.builder import WorldBuilder
 from tests.fakegram.world.worlddump import save_world
 
@@ -162,24 +159,9 @@ def test_public_key_command_prints_the_fake_key():
     assert pem.startswith("-----BEGIN RSA PUBLIC KEY-----")
 
 
-@contextlib.asynccontextmanager
-async def serving(data_dir: Path, *args: str):
-    """Run `python -m tests.fakegram serve`; yield its JSON line; SIGTERM it after."""
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "tests.fakegram", "serve", "--data-dir", str(data_dir), *args),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield json.loads(await asyncio.wait_for(process.stdout.readline(), 60))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 30) == 0
-
-
 async def test_serve_prints_its_line_writes_sessions_and_obeys_the_control_api(tmp_path, world):
     save_world(world, tmp_path / "world.json")
-    async with serving(tmp_path, "--world", str(tmp_path / "world.json")) as line:
+    async with serve_process(tmp_path, "--world", str(tmp_path / "world.json")) as line:
         assert line["api_id"] == TEST_API_ID and line["api_hash"] == TEST_API_HASH
         assert line["port"] == line["dc_ports"]["2"]
         assert [a["name"] for a in line["accounts"]] == ["alice"]
@@ -207,7 +189,7 @@ async def test_serve_prints_its_line_writes_sessions_and_obeys_the_control_api(t
 
 
 async def test_serve_with_the_demo_world(tmp_path):
-    async with serving(tmp_path) as line:
+    async with serve_process(tmp_path) as line:
         assert line["accounts"] and line["dialogs"]
         for account in line["accounts"]:
             assert (tmp_path / "sessions" / f"{account['name']}.session").is_file()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.fakegram.testing import serve_process
 from tests.fakegram.world.builder import WorldBuilder
 from tests.fakegram.world.worlddump import save_world
 from tests.history_support import DAY, JAN_1, world_ids
@@ -30,22 +30,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextlib.asynccontextmanager
-async def fakegram_process(data_dir: Path, world_file: Path):
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "tests.fakegram", "serve", "--data-dir", str(data_dir)),
-        "--world",
-        str(world_file),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield json.loads(await asyncio.wait_for(process.stdout.readline(), 60))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 30)
 
 
 class TgscServer:
@@ -110,7 +94,7 @@ async def test_sigkill_mid_fill_then_restart(tmp_path):
     expected = world_ids(w.world, alice.id, news.peer)
     data_dir = tmp_path / "data"
     async with (
-        fakegram_process(data_dir, tmp_path / "world.json") as line,
+        serve_process(data_dir, "--world", str(tmp_path / "world.json")) as line,
         aiohttp.ClientSession() as session,
     ):
         control = f"http://127.0.0.1:{line['control_port']}"
