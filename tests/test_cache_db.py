@@ -1,11 +1,19 @@
 """Dialog databases: pragmas, schema version, migrations from older versions."""
 
+import asyncio
 import sqlite3
 
+import aiosqlite
 import pytest
 
 from tests.cache_support import CHANNEL, batch, cached_ids, record
-from tgscraper.cache.db import MIGRATIONS, SCHEMA_VERSION, SchemaError, open_database
+from tgscraper.cache.db import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SchemaError,
+    immediate_transaction,
+    open_database,
+)
 from tgscraper.cache.dialog import DialogCache
 from tgscraper.cache.media_index import MediaOwner
 from tgscraper.cache.reader import read_range
@@ -133,3 +141,21 @@ async def test_media_rows_need_their_message(tmp_path):
             )
     finally:
         await database.close()
+
+
+async def test_a_transaction_interrupted_after_its_commit_reports_the_interruption(tmp_path):
+    """A cancelled caller can reach the rollback after its COMMIT already ran on the
+    connection's thread: the cancellation, not "no transaction is active", comes out."""
+    async with aiosqlite.connect(tmp_path / "t.db", isolation_level=None) as connection:
+        await connection.execute("CREATE TABLE t (x)")
+        with pytest.raises(asyncio.CancelledError):
+            async with immediate_transaction(connection):
+                await connection.execute("INSERT INTO t VALUES (1)")
+                await connection.execute("COMMIT")  # what the cancelled caller's COMMIT did
+                raise asyncio.CancelledError
+        with pytest.raises(RuntimeError, match="before commit"):
+            async with immediate_transaction(connection):
+                await connection.execute("INSERT INTO t VALUES (2)")
+                raise RuntimeError("before commit")
+        assert await connection.execute_fetchall("SELECT x FROM t") == [(1,)]
+        assert not connection.in_transaction

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
 
 from tgscraper.cache.records import MEDIA_STATUSES
+
+log = logging.getLogger(__name__)
 
 READERS = 2
 BUSY_TIMEOUT_MS = 10_000
@@ -150,8 +154,37 @@ class Database:
             self._idle.put_nowait(connection)
 
     async def close(self) -> None:
-        for connection in (self.writer, *self._readers):
-            await connection.close()
+        """Close every connection, after a write in progress (an orphaned, shielded page
+        write) has committed. A failure to close one connection never leaves the others
+        open: their worker threads would keep the process from exiting."""
+        async with self.write_lock:
+            for connection in (self.writer, *self._readers):
+                try:
+                    await connection.close()
+                except Exception:
+                    log.exception("Could not close a connection to %s", self.path)
+
+
+@contextlib.asynccontextmanager
+async def immediate_transaction(connection: aiosqlite.Connection) -> AsyncIterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any failure or cancellation.
+
+    aiosqlite runs statements in order on the connection's thread, and a statement whose
+    awaiting task was cancelled still runs there: a cancellation can arrive after COMMIT
+    (or before BEGIN) really ran. The ROLLBACK is queued behind them, and its "no
+    transaction is active" is then expected, not an error to replace the real one.
+    """
+    try:
+        await connection.execute("BEGIN IMMEDIATE")
+        yield
+        await connection.execute("COMMIT")
+    except BaseException:
+        try:
+            await connection.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "no transaction is active" not in str(exc):
+                raise
+        raise
 
 
 async def open_database(path: Path, *, readers: int = READERS) -> Database:
@@ -174,8 +207,7 @@ async def open_database(path: Path, *, readers: int = READERS) -> Database:
 
 async def migrate(connection: aiosqlite.Connection) -> int:
     """Apply the missing migrations in one transaction; returns the version found."""
-    await connection.execute("BEGIN IMMEDIATE")
-    try:
+    async with immediate_transaction(connection):
         ((found,),) = await connection.execute_fetchall("PRAGMA user_version")
         if found > SCHEMA_VERSION:
             raise SchemaError(
@@ -190,10 +222,6 @@ async def migrate(connection: aiosqlite.Connection) -> int:
                 await migration(connection)
         if found != SCHEMA_VERSION:
             await connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        await connection.execute("COMMIT")
-    except BaseException:
-        await connection.execute("ROLLBACK")
-        raise
     return found
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from tgscraper.cache.db import immediate_transaction
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS media_index (
     uuid TEXT PRIMARY KEY,
@@ -78,11 +80,5 @@ class MediaIndex:
         await self._connection.close()
 
     async def _transaction(self, sql: str, rows: list[tuple]) -> None:
-        async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                await self._connection.executemany(sql, rows)
-                await self._connection.execute("COMMIT")
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
+        async with self._lock, immediate_transaction(self._connection):
+            await self._connection.executemany(sql, rows)

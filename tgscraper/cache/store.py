@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 
 from tgscraper.cache.coverage import Claim, add_interval
-from tgscraper.cache.db import Database
+from tgscraper.cache.db import Database, immediate_transaction
 from tgscraper.cache.media_index import MediaIndex, MediaOwner
 from tgscraper.cache.records import RECORD_FIELDS, ConvertedBatch, MediaRow
 
@@ -160,8 +160,7 @@ class BatchWriter:
         keys = [(record.date, record.message_id) for record in batch.records]
         result = WriteResult(json=blobs, keys=keys)
         removed: list[tuple[str, str | None]] = []
-        await writer.execute("BEGIN IMMEDIATE")
-        try:
+        async with immediate_transaction(writer):
             if message_rows:
                 await writer.executemany(_UPSERT_MESSAGE, message_rows)
                 removed += await writer.execute_fetchall(
@@ -179,10 +178,6 @@ class BatchWriter:
                 deleted, dropped = await self._apply_claim(claim)
                 result.deleted = deleted
                 removed += dropped
-            await writer.execute("COMMIT")
-        except BaseException:
-            await writer.execute("ROLLBACK")
-            raise
         result.removed_media = [uuid for uuid, _ in removed]
         await _discard_files(self._directory, [path for _, path in removed if path])
         return result
