@@ -1,10 +1,12 @@
 """`python -m tests.fakegram serve|public-key`: fakegram outside pytest.
 
 serve: start the DCs with the demo world (or a JSON world file), write a session file per
-account into DATA_DIR/sessions/, print ONE JSON line on stdout (ports, api_id/api_hash,
-accounts, dialogs) and serve until SIGTERM or SIGINT. The control API listens on
---control-port. public-key: print the fake's RSA public key (PEM) so another process can
-trust it (e.g. `tgsc-server --server-key FILE`).
+account into DATA_DIR/sessions/, the fake's credentials into DATA_DIR/.env and its RSA
+public key into DATA_DIR/fakegram.pem (so `tgsc-server --data-dir DATA_DIR --server-key
+DATA_DIR/fakegram.pem` runs against it with no other setup), print ONE JSON line on
+stdout (ports, api_id/api_hash, accounts, dialogs) and serve until SIGTERM or SIGINT.
+The control API listens on --control-port. public-key: print the fake's RSA public key
+(PEM) so another process can trust it (e.g. `tgsc-server --server-key FILE`).
 """
 
 from __future__ import annotations
@@ -58,12 +60,19 @@ async def serve(args: argparse.Namespace) -> None:
     sessions.mkdir(parents=True, exist_ok=True, mode=0o700)
     for account in world.accounts():
         server.write_session(sessions, account_name(account), account.id)
+    env_file, key_file = args.data_dir / ".env", args.data_dir / "fakegram.pem"
+    env_file.write_text(
+        f"TELEGRAM_API_ID={server.api_id}\nTELEGRAM_API_HASH={server.api_hash}\n"
+    )
+    key_file.write_text(rsa_key.public_key_pem())
     line = {
         "port": server.port,
         "dc_ports": server.dc_ports,
         "control_port": control_port,
         "api_id": server.api_id,
         "api_hash": server.api_hash,
+        "env_file": str(env_file),
+        "server_key": str(key_file),
         **describe_world(world),
     }
     print(json.dumps(line), flush=True)

@@ -9,10 +9,13 @@ member account).
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 from aiohttp import web
 
+from .rpc import RpcError
 from .server import FakeTelegram
 from .world.builder import PrivateChat, WorldBuilder
 from .world.model import BasicGroup, Channel, Message, User, peer_kind
@@ -294,6 +297,26 @@ async def log_out(request: web.Request) -> web.Response:
     return web.json_response({"logged_out": request.app[SERVER].log_out(account.id)})
 
 
+async def accept_login(request: web.Request) -> web.Response:
+    """The account's "phone" scans a QR code: body {"qr_url": "tg://login?token=..."}."""
+    from .methods.login import accept_login_token
+
+    builder = request.app[BUILDER]
+    account = find_peer(builder, request.match_info["account"])
+    if not (isinstance(account, User) and account.is_account):
+        raise ControlError(400, f"{request.match_info['account']!r} is not an account")
+    body = await request.json()
+    query = parse_qs(urlparse(str(body.get("qr_url", ""))).query)
+    if not query.get("token"):
+        raise ControlError(400, 'send {"qr_url": "tg://login?token=..."}')
+    token = base64.urlsafe_b64decode(query["token"][0] + "=" * (-len(query["token"][0]) % 4))
+    try:
+        accept_login_token(request.app[SERVER], token, account.id)
+    except RpcError as exc:
+        raise ControlError(400, exc.message) from None
+    return web.json_response({"accepted": True, "account": account_name(account)})
+
+
 async def get_calls(request: web.Request) -> web.Response:
     server = request.app[SERVER]
     return web.json_response({"calls": server.calls, "unknown": server.unknown_calls})
@@ -322,6 +345,7 @@ def create_control_app(server: FakeTelegram) -> web.Application:
     app.router.add_post("/connections/drop", drop_connections)
     app.router.add_post("/restart", restart)
     app.router.add_post("/accounts/{account}/log-out", log_out)
+    app.router.add_post("/accounts/{account}/accept-login", accept_login)
     app.router.add_get("/calls", get_calls)
     app.router.add_delete("/calls", reset_calls)
     return app
