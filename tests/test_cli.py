@@ -3,7 +3,6 @@ SIGTERM; the man pages and the systemd unit built from the same sources."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -17,18 +16,11 @@ import aiohttp
 import pytest
 import yaml
 
+from tests.processes import ROOT, TgscProcess, clean_env
 from tgscraper import __version__
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CREDENTIALS = {"TELEGRAM_API_ID": "12345", "TELEGRAM_API_HASH": "0123456789abcdef" * 2}
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without our variables (so the host's own never leak in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TGSC_"))}
-    env.update(extra)
-    return env
 
 
 def run(tool: str, *args: str, env=None, cwd: Path) -> subprocess.CompletedProcess:
@@ -43,69 +35,19 @@ def run(tool: str, *args: str, env=None, cwd: Path) -> subprocess.CompletedProce
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A tgsc-server process listening on 127.0.0.1:port."""
-
-    def __init__(self, data_dir: Path, cwd: Path, *args: str, env=None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tgscraper.cli.server",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                str(self.port),
-                *args,
-            ],
-            env=env if env is not None else clean_env(**CREDENTIALS),
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    async def wait_healthy(self) -> dict:
-        """Poll /health until the server answers (generous: the machine may be busy)."""
-        async with aiohttp.ClientSession() as session, asyncio.timeout(120):
-            while True:
-                if self.process.poll() is not None:
-                    raise AssertionError(f"server exited: {self.process.communicate()}")
-                try:
-                    async with session.get(self.url + "/health") as response:
-                        return await response.json()
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
-
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        _, stderr = self.process.communicate(timeout=60)
-        return self.process.returncode, stderr
-
-
 @pytest.fixture
 def servers(tmp_path):
-    started: list[Server] = []
+    started: list[TgscProcess] = []
 
-    def start(*args: str, data_dir: Path | None = None, env=None) -> Server:
-        server = Server(data_dir or tmp_path / "data", tmp_path, *args, env=env)
+    def start(*args: str, data_dir: Path | None = None, env=None) -> TgscProcess:
+        env = env if env is not None else clean_env(**CREDENTIALS)
+        server = TgscProcess(data_dir or tmp_path / "data", *args, env=env, cwd=tmp_path)
         started.append(server)
         return server
 
     yield start
     for server in started:
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.communicate()
+        server.kill()
 
 
 def test_console_scripts_are_installed():

@@ -4,14 +4,9 @@ restart the same request is complete."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -20,62 +15,10 @@ from tests.fakegram.testing import serve_process
 from tests.fakegram.world.builder import WorldBuilder
 from tests.fakegram.world.worlddump import save_world
 from tests.history_support import DAY, JAN_1, world_ids
+from tests.processes import RemoteApp, TgscProcess
 from tests.sse_client import parse_events, read_stream
 
-ROOT = Path(__file__).resolve().parent.parent
 END = "2024-12-31"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class TgscServer:
-    """`python -m tgscraper.cli.server` on a free port of 127.0.0.1."""
-
-    def __init__(self, data_dir: Path, line: dict):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TGSC_"))}
-        env.update(TELEGRAM_API_ID=str(line["api_id"]), TELEGRAM_API_HASH=line["api_hash"])
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tgscraper.cli.server", "--data-dir", str(data_dir),
-             "--port", str(self.port)],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-    async def wait_healthy(self, session: aiohttp.ClientSession) -> None:
-        async with asyncio.timeout(120):
-            while True:
-                assert self.process.poll() is None, self.process.communicate()
-                try:
-                    async with session.get(self.url + "/health") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.05)
-
-    def stop(self, sig: int) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        self.process.communicate(timeout=60)
-
-
-class _App:
-    """What tests.sse_client needs: an HTTP session, URLs and default headers."""
-
-    def __init__(self, session: aiohttp.ClientSession, url: str):
-        self.session = session
-        self.base = url
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def headers(self, **_: object) -> dict[str, str]:
-        return {"X-Telegram-Username": "alice"}
 
 
 def coverage_and_messages(database: Path) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -101,9 +44,9 @@ async def test_sigkill_mid_fill_then_restart(tmp_path):
         latency = {"method": "messages.getHistory", "seconds": 0.2}
         async with session.post(control + "/faults/latency", json=latency) as response:
             assert response.status < 300
-        server = TgscServer(data_dir, line)
+        server = TgscProcess(data_dir)
         try:
-            await server.wait_healthy(session)
+            await server.wait_healthy()
             received: list[int] = []
             url = f"{server.url}/api/v3/history/{news.peer}"
             params = {"end_date": END, "chunk_size": "100"}
@@ -133,11 +76,11 @@ async def test_sigkill_mid_fill_then_restart(tmp_path):
 
         async with session.post(control + "/faults/latency", json={**latency, "seconds": 0}):
             pass
-        restarted = TgscServer(data_dir, line)
+        restarted = TgscProcess(data_dir)
         try:
-            await restarted.wait_healthy(session)
+            await restarted.wait_healthy()
             result = await read_stream(
-                _App(session, restarted.url), f"/api/v3/history/{news.peer}",
+                RemoteApp(session, restarted.url), f"/api/v3/history/{news.peer}",
                 params={"end_date": END, "chunk_size": 1000},
             )  # fmt: skip
         finally:
