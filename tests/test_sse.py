@@ -58,8 +58,24 @@ async def endless_stream(request: web.Request) -> web.StreamResponse:
     return stream.response
 
 
+@route("GET", "/test/encoded", summary="Already encoded events", content_type=SSE_CONTENT_TYPE)
+async def encoded_events(request: web.Request) -> web.StreamResponse:
+    async with open_stream(request) as stream:
+        await stream.send_raw('{"text": "café"}', id="1")
+        await stream.send_raw('{"text": "café 🚀"}'.encode(), id="2")
+        await stream.send_raw(b'{\n"lines":\r\n 2}', event="multi")  # split into data lines
+        for bad_id in ("3\n", "3\0"):
+            try:
+                await stream.send_raw(b"{}", id=bad_id)
+            except ValueError:
+                await stream.send({"refused": bad_id}, event="refused")
+    return stream.response
+
+
 def add_routes(app: web.Application) -> None:
-    register_routes(app, three_events, failing_stream, waiting_stream, endless_stream)
+    register_routes(
+        app, three_events, failing_stream, waiting_stream, endless_stream, encoded_events
+    )
 
 
 @pytest.fixture
@@ -84,6 +100,21 @@ async def test_events_have_ids_names_and_json_data(app):
         ("done", "4", {"total": 4, "resumed_after": "0"}),  # an id lasts until the next one
     ]
     assert app.app[STREAMS] == set()
+
+
+async def test_already_encoded_text_and_bytes_are_sent_as_they_are(app):
+    async with app.session.get(app.url("/test/encoded")) as response:
+        body = await response.read()
+    assert body.startswith('id: 1\r\ndata: {"text": "café"}\r\n\r\n'.encode())
+    assert 'id: 2\r\ndata: {"text": "café 🚀"}\r\n\r\n'.encode() in body
+    assert b'event: multi\r\ndata: {\r\ndata: "lines":\r\ndata:  2}\r\n\r\n' in body
+    assert decoded(parse_text(body.decode())) == [
+        (None, "1", {"text": "café"}),
+        (None, "2", {"text": "café 🚀"}),
+        ("multi", "2", {"lines": 2}),
+        ("refused", "2", {"refused": "3\n"}),
+        ("refused", "2", {"refused": "3\0"}),
+    ]
 
 
 async def test_exception_after_start_ends_with_an_error_event(app):

@@ -263,7 +263,7 @@ class _HistoryWriter:
             blobs, self._blobs = self._blobs[:size], self._blobs[size:]
             ids, self._ids = self._ids[:size], self._ids[size:]
             stream = await self._open()
-            await stream.send_raw(messages_payload(blobs).decode(), id=str(ids[-1]))
+            await stream.send_raw(messages_payload(blobs), id=str(ids[-1]))
             self.sent += len(blobs)
 
 
