@@ -85,13 +85,17 @@ class MediaFiles:
         batch_size: int = 1000,
     ) -> AsyncIterator[list[MediaFile]]:
         """Every row ``find`` would match, ``batch_size`` at a time in uuid order (keyset
-        paging: bounded memory for dialogs with any number of files; used by repair)."""
-        conditions, params = _conditions(statuses, start, end)
+        paging: bounded memory for dialogs with any number of files; used by repair).
+
+        Each batch walks the uuid index from where the last one stopped (CROSS JOIN keeps
+        media_files the outer loop, ``+f.status`` keeps it off the status index): the
+        whole scan is linear in the rows, never a sort of all matching rows per batch."""
+        conditions, params = _conditions(statuses, start, end, status_index=False)
         after = ""
         while True:
             where = " AND ".join([*conditions, "f.uuid > ?"])
             sql = (
-                f"{_SELECT} JOIN messages AS m USING (message_id) WHERE {where} "
+                f"{_SELECT} CROSS JOIN messages AS m USING (message_id) WHERE {where} "
                 "ORDER BY f.uuid LIMIT ?"
             )
             async with self._db.reader() as connection:
@@ -138,13 +142,19 @@ class MediaFiles:
 
 
 def _conditions(
-    statuses: tuple[str, ...] | None, start: int | None, end: int | None
+    statuses: tuple[str, ...] | None,
+    start: int | None,
+    end: int | None,
+    *,
+    status_index: bool = True,
 ) -> tuple[list[str], list]:
+    """WHERE terms (``status_index=False``: ``+f.status``, see ``scan``)."""
     conditions: list[str] = []
     params: list = []
     if statuses is not None:
         _check_statuses(statuses)
-        conditions.append(f"f.status IN ({', '.join('?' for _ in statuses)})")
+        column = "f.status" if status_index else "+f.status"
+        conditions.append(f"{column} IN ({', '.join('?' for _ in statuses)})")
         params += statuses
     if start is not None:
         conditions.append("m.date >= ?")
