@@ -206,6 +206,37 @@ def test_oldest_first_pages():
     assert progress.done
 
 
+def test_stop_at_hands_the_far_part_to_another_fill():
+    # oldest first: the part from second 150 on goes elsewhere, even from a page in flight
+    progress = FillProgress(100, 200, horizon=10**9, newest_first=False)
+    progress.after_page([Msg(1, 100), Msg(2, 120), Msg(3, 120)], exhausted=False)
+    progress.stop_at(150)
+    assert progress.remaining == (120, 150)
+    claim = progress.after_page([Msg(4, 140), Msg(5, 150), Msg(6, 170)], exhausted=False)
+    assert claim == Claim(120, 150, frozenset({2, 3, 4}))
+    assert progress.done
+    other = FillProgress(150, 200, horizon=10**9, newest_first=False)
+    assert other.after_page([Msg(5, 150), Msg(6, 170)], exhausted=True) == Claim(
+        150, 200, frozenset({5, 6})
+    )
+    # newest first: the older part goes elsewhere
+    progress = FillProgress(100, 200, horizon=10**9)
+    progress.after_page([Msg(9, 190), Msg(8, 160)], exhausted=False)
+    progress.stop_at(130)
+    assert progress.remaining == (130, 161)
+    claim = progress.after_page([Msg(7, 150), Msg(6, 120)], exhausted=False)
+    assert claim == Claim(130, 161, frozenset({7, 8}))
+    assert progress.done
+
+
+def test_stop_at_refuses_a_second_already_claimed():
+    progress = FillProgress(100, 200, horizon=10**9, newest_first=False)
+    progress.after_page([Msg(1, 100), Msg(2, 130), Msg(3, 140)], exhausted=False)
+    for boundary in (100, 130, 200, 250):
+        with pytest.raises(ValueError):
+            progress.stop_at(boundary)
+
+
 # -- fills against a real dialog cache ------------------------------------------------------
 
 

@@ -38,7 +38,9 @@ Parallel filling: split a large gap into *date* sub-gaps ``[D0, D1), [D1, D2), .
 the ``D``s from the dates of a cheap probe of evenly spaced messages) and give each its own
 ``FillProgress``; they are independent, their claims merge in the coverage table, and no
 second is ever split between two fills. (Splitting by message id instead would let two
-fills each claim half of a shared second — and delete the other half.)
+fills each claim half of a shared second — and delete the other half.) A running fill can
+hand the far part of what it has left to a new fill the same way, at a second boundary
+(:meth:`FillProgress.stop_at`: work stealing between parallel pagers).
 """
 
 from __future__ import annotations
@@ -143,6 +145,22 @@ class FillProgress:
     @property
     def remaining(self) -> tuple[int, int]:
         return self.lower, self.upper
+
+    def stop_at(self, boundary: int) -> None:
+        """Hand the far part of :attr:`remaining`, from the second ``boundary`` on (in the
+        fill's direction), to another fill: this one claims nothing there any more, even
+        from a page already on its way. ``boundary`` must lie strictly inside
+        :attr:`remaining` (nothing past it was claimed); the other fill's ``FillProgress``
+        starts at it, so the two never share a second."""
+        if not self.lower < boundary < self.upper:
+            raise ValueError(f"{boundary} is not inside the unclaimed {self.remaining}")
+        if self.newest_first:
+            self.lower = boundary
+        else:
+            self.upper = boundary
+        self._pending = {
+            mid: date for mid, date in self._pending.items() if self.lower <= date < self.upper
+        }
 
     def after_page(self, page: Iterable[_Dated], *, exhausted: bool) -> Claim | None:
         """The claim one page justifies (None when it proves nothing new).

@@ -10,14 +10,19 @@ that started it, so the first messages a client needs are fetched first:
   ``add_offset=-limit`` — Telegram's documented way to page towards newer messages.
 
 Either way each page is committed with ``write_batch`` and the claim ``FillProgress``
-proves, so everything a fill fetched stays cached whatever happens to it afterwards.
+proves, so everything a fill fetched stays cached whatever happens to it afterwards. A
+pager requests its next page while the previous one is written (one write in flight, in
+page order): the writes cost the fetch path nothing.
 
 Large gaps are split: after the first page, one probe finds the message at the far end of
 what remains; if the id span suggests more than :func:`split_threshold` messages and
 ``concurrency`` > 1, K-1 more probes find the dates of evenly spaced ids, and the rest is
-filled as K date sub-ranges by K concurrent pagers (split by date, never by id: see
-coverage.py). Each sub-range claims its own coverage, so readers can stream the first
-one while the others fill.
+filled as K date sub-ranges (``segments.py``) by K concurrent pagers (split by date, never
+by id: see coverage.py). Each sub-range claims its own coverage, so readers can stream the
+first one while the others fill. A pager that finishes its range takes over the far half
+of the range with the most left (one probe finds the date there): a pager held up by a
+flood wait, or a range poorer in messages than its ids suggested, does not leave the
+others idle at the end. Never more than K requests are in flight.
 
 Streams never read pages from here: they read the cache behind :meth:`GapFill.claimed`
 (claimed ranges are complete and hold nothing Telegram no longer has), waking up on
@@ -29,29 +34,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyrogram
 
-from tgscraper.cache.coverage import FillProgress
+from tgscraper.cache.coverage import Claim
 from tgscraper.cache.dialog import DialogCache
 from tgscraper.cache.records import MediaRow
 from tgscraper.telegram import gateway
 from tgscraper.telegram.access import ResolvedDialog
 from tgscraper.telegram.gateway import FloodPolicy, HistoryPage
 
-log = logging.getLogger(__name__)
+from .segments import MAX_TL_DATE, Segment, oldest_first_from
 
-#: TL dates are int32: an offset_date must not exceed this
-MAX_TL_DATE = 2**31 - 1
+log = logging.getLogger(__name__)
 
 #: (account, dialog cache, media rows just stored): the seam for media downloads
 MediaListener = Callable[[str, DialogCache, list[MediaRow]], None]
+
+#: an idle pager takes over half of a range only when that leaves each at least this
+#: many pages (the probe finding the split date costs about one)
+STEAL_MIN_PAGES = 2
 
 
 def split_threshold(concurrency: int, batch_size: int) -> int:
@@ -71,46 +77,6 @@ class FillJob:
     concurrency: int
     max_flood_wait_s: int
     media_listeners: list[MediaListener] = field(default_factory=list)
-
-
-class Segment:
-    """A date range filled by one sequential pager."""
-
-    def __init__(self, start: int, end: int, newest_first: bool):
-        self.start = start
-        self.end = end
-        self.newest_first = newest_first
-        self.progress = FillProgress(
-            start, end, horizon=int(time.time()), newest_first=newest_first
-        )
-        self.next_offset: dict[str, int] = (
-            {"offset_date": min(end, MAX_TL_DATE)} if newest_first else _oldest_first_from(start)
-        )
-        self.done = False
-        self._claimed = (end, end) if newest_first else (start, start)
-
-    def claimed(self) -> tuple[int, int]:
-        """The part of the range already complete in the cache (committed)."""
-        return self._claimed
-
-    def committed(self) -> None:
-        """The last claim is in the database: readers may see it now."""
-        lower, upper = self.progress.remaining
-        self._claimed = (upper, self.end) if self.newest_first else (self.start, lower)
-        self.done = self.progress.done
-        if self.done:
-            self._claimed = (self.start, self.end)
-
-    def stop_at_claimed(self) -> None:
-        """End this segment where its claims reached (the rest goes to other segments)."""
-        self.start, self.end = self._claimed
-        self.done = True
-
-
-def _oldest_first_from(start: int) -> dict[str, int]:
-    if start <= 0:
-        return {"offset_id": 1}  # offset_date=0 would mean "from the newest"
-    return {"offset_date": min(start, MAX_TL_DATE)}
 
 
 class GapFill:
@@ -134,6 +100,7 @@ class GapFill:
         self._changed = asyncio.Event()
         self._subscribers = 0
         self._policy = FloodPolicy(job.max_flood_wait_s, self._note_wait)
+        self._splitting = asyncio.Lock()
         self.task: asyncio.Task[None] | None = None
         self.on_finish: Callable[[GapFill], None] | None = None
 
@@ -178,13 +145,14 @@ class GapFill:
         try:
             first = Segment(self.start, self.end, self.newest_first)
             self.segments.append(first)
-            page = await self._next_page(first)
+            page, claim = await self._fetch(first)
+            await self._store(first, page, claim, final=first.progress.done)
             if not first.done:
                 await self._maybe_split(first, page)
             async with asyncio.TaskGroup() as group:
-                for segment in self.segments:
+                for segment in list(self.segments):
                     if not segment.done:
-                        group.create_task(self._fill(segment))
+                        group.create_task(self._pager(segment))
         except asyncio.CancelledError:
             self.error = asyncio.CancelledError()
             raise
@@ -200,11 +168,37 @@ class GapFill:
             if self.on_finish is not None:
                 self.on_finish(self)
 
-    async def _fill(self, segment: Segment) -> None:
-        while not segment.done:
-            await self._next_page(segment)
+    async def _pager(self, segment: Segment | None) -> None:
+        """Fill ``segment``, then take over part of another, until none is worth it."""
+        while segment is not None:
+            await self._fill(segment)
+            segment = await self._steal() if self.job.concurrency > 1 else None
 
-    async def _next_page(self, segment: Segment) -> HistoryPage:
+    async def _fill(self, segment: Segment) -> None:
+        """Page through ``segment``; each page is requested while the previous one is
+        written (at most one write in flight, written in page order)."""
+        writing: asyncio.Task[None] | None = None
+        try:
+            while not segment.progress.done:
+                page, claim = await self._fetch(segment)
+                if writing is not None:
+                    await writing
+                store = self._store(segment, page, claim, final=segment.progress.done)
+                writing = asyncio.create_task(store)
+            if writing is not None:
+                await writing
+        except asyncio.CancelledError:
+            if writing is not None:  # it goes on (a write that started commits): unwatched
+                writing.add_done_callback(_log_write_failure)
+            raise
+        except BaseException:
+            if writing is not None:
+                await asyncio.wait([writing])  # the page fetched before the failure is kept
+                _ = writing.cancelled() or writing.exception()  # the failure raised wins
+            raise
+
+    async def _fetch(self, segment: Segment) -> tuple[HistoryPage, Claim | None]:
+        """The segment's next page and the claim it proves; moves the segment on."""
         job = self.job
         towards_newer = {} if segment.newest_first else {"add_offset": -job.batch_size}
         page = await gateway.get_history(
@@ -219,19 +213,25 @@ class GapFill:
         if "offset_id" in segment.next_offset:
             page.drop_seen(segment.next_offset["offset_id"], towards_newer=not segment.newest_first)
         claim = segment.progress.after_page(page.batch.records, exhausted=page.empty)
-        await job.cache.write_batch(page.batch, claim)
-        if page.batch.media:
-            self._tell_media(page.batch.media)
         if not page.empty:
             if segment.newest_first:
+                segment.position_id = page.lowest_id
                 segment.next_offset = {"offset_id": page.lowest_id}
             else:
+                segment.position_id = page.highest_id
                 segment.next_offset = {"offset_id": page.highest_id + 1}
-        segment.committed()
+        return page, claim
+
+    async def _store(
+        self, segment: Segment, page: HistoryPage, claim: Claim | None, *, final: bool
+    ) -> None:
+        await self.job.cache.write_batch(page.batch, claim)
+        if page.batch.media:
+            self._tell_media(page.batch.media)
+        segment.committed(claim, final=final)
         if claim is not None:
             self.fetched += len(claim.message_ids)
         self._notify()
-        return page
 
     def _tell_media(self, rows: list[MediaRow]) -> None:
         for listener in self.job.media_listeners:
@@ -257,12 +257,19 @@ class GapFill:
             return
         low_id, high_id = sorted((near_id, far))
         probe_ids = [low_id + (high_id - low_id) * k // concurrency for k in range(1, concurrency)]
-        dates = await asyncio.gather(*(self._date_at_or_below(mid) for mid in probe_ids))
-        cuts = sorted({date for date in dates if date is not None and lower < date < upper})
+        probes = await asyncio.gather(*(self._probe(offset_id=mid + 1) for mid in probe_ids))
+        found = [(date, found_id) for found_id, date in filter(None, probes)]
+        cuts = dict(sorted(cut for cut in found if lower < cut[0] < upper))  # date -> an id there
         if not cuts:
             return
         bounds = [lower, *cuts, upper]
-        parts = [Segment(a, b, self.newest_first) for a, b in itertools.pairwise(bounds)]
+        bound_ids = [low_id, *cuts.values(), high_id]
+        parts = [
+            Segment(bounds[k], bounds[k + 1], self.newest_first, horizon=first.horizon,
+                    position_id=bound_ids[k + 1 if self.newest_first else k],
+                    far_id=bound_ids[k if self.newest_first else k + 1])
+            for k in range(len(bounds) - 1)
+        ]  # fmt: skip
         if self.newest_first:
             parts.reverse()
         first.stop_at_claimed()
@@ -276,21 +283,41 @@ class GapFill:
             remaining,
         )
 
+    async def _steal(self) -> Segment | None:
+        """For a pager done with its range: the far half of the range with the most
+        left, as a new segment (None when no range is worth splitting)."""
+        async with self._splitting:  # one split at a time: each sees the others' result
+            for _ in range(3):
+                running = [(s.ids_left(), s) for s in self.segments if s.ids_left() is not None]
+                if not running:
+                    return None
+                left, victim = max(running, key=lambda item: item[0])
+                if left < 2 * STEAL_MIN_PAGES * self.job.batch_size:
+                    return None
+                assert victim.position_id is not None and victim.far_id is not None
+                middle = (victim.position_id + victim.far_id) // 2
+                probe = await self._probe(offset_id=middle + 1)  # the message at or below
+                part = None if probe is None else victim.split_at(probe[1], probe[0])
+                if part is None:  # deleted messages around the middle id: halve the dates
+                    lower, upper = victim.progress.remaining
+                    probe = await self._probe(offset_date=(lower + upper) // 2)
+                    part = victim.split_at((lower + upper) // 2, probe[0] if probe else middle)
+                if part is not None:
+                    self.segments.append(part)
+                    return part
+            return None  # the ranges moved past every split point tried
+
     async def _far_end(self, lower: int, upper: int) -> int | None:
         """Id of the message at the far end of ``[lower, upper)`` from where the fill
         stands (None when nothing is there)."""
         if self.newest_first:  # the oldest message at or after `lower`
-            offset = _oldest_first_from(lower)
+            offset = oldest_first_from(lower)
             probe = await self._probe(**offset, add_offset=-1)
         else:  # the newest message before `upper`
             probe = await self._probe(offset_date=min(upper, MAX_TL_DATE))
         if probe is None or not lower <= probe[1] < upper:
             return None
         return probe[0]
-
-    async def _date_at_or_below(self, message_id: int) -> int | None:
-        probe = await self._probe(offset_id=message_id + 1)
-        return None if probe is None else probe[1]
 
     async def _probe(self, **offsets: Any) -> tuple[int, int] | None:
         """(id, date) of the one message getHistory answers with ``limit=1``."""
@@ -305,6 +332,12 @@ class GapFill:
         )
         records = page.batch.records
         return (records[0].message_id, records[0].date) if records else None
+
+
+def _log_write_failure(task: asyncio.Task[None]) -> None:
+    """A page write nobody waits for any more (its fill stopped) must not fail silently."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Storing a page failed", exc_info=task.exception())
 
 
 def covering_extent(intervals: list[tuple[int, int]], position: int, *, newest_first: bool) -> int:
