@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+
 import pytest
 from aiohttp import web
 
@@ -137,3 +141,50 @@ async def test_api_key_is_checked_before_the_account(keyed):
 
 async def test_no_key_configured_means_open(tgsc):
     await tgsc.json("GET", "/api/v3/settings", api_key=None)
+
+
+async def raw_request(app, *header_lines: bytes, path: bytes = b"/api/v3/settings"):
+    """Send a hand-made GET (aiohttp's client refuses header values that are not UTF-8):
+    (status, decoded JSON body)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", app.server.port)
+    try:
+        lines = [b"GET " + path + b" HTTP/1.1", b"Host: 127.0.0.1", *header_lines]
+        writer.write(b"\r\n".join([*lines, b"Connection: close", b"", b""]))
+        await writer.drain()
+        answer = await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "key_header",
+    [b"X-API-Key: \xff\xfe", b"Authorization: Bearer \xff\xfe", b"X-API-Key: first-key\xff"],
+)
+async def test_key_bytes_that_are_not_utf8_are_a_wrong_key(keyed, key_header, caplog):
+    with caplog.at_level(logging.WARNING):
+        status, body = await raw_request(keyed, key_header, b"X-Telegram-Username: alice")
+    assert (status, body) == (401, {"error": "invalid_api_key", "detail": "Invalid API key."})
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize("name", [b"\xff\xfe", b"al\xffice", b"alice\xc3"])
+async def test_account_bytes_that_are_not_utf8_are_an_invalid_name(keyed, name, caplog):
+    with caplog.at_level(logging.WARNING):
+        status, body = await raw_request(
+            keyed, b"X-API-Key: first-key", b"X-Telegram-Username: " + name
+        )
+    assert status == 400
+    assert body["error"] == "invalid_account"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_a_non_ascii_key_matches_its_utf8_bytes(make_tgsc):
+    app = await make_tgsc(api_keys=("secret-clé",))
+    key = "secret-clé".encode()
+    status, _ = await raw_request(app, b"X-API-Key: " + key, b"X-Telegram-Username: alice")
+    assert status == 200
+    status, body = await raw_request(app, b"X-API-Key: " + key[:-1], b"X-Telegram-Username: a")
+    assert (status, body["error"]) == (401, "invalid_api_key")

@@ -42,11 +42,18 @@ def _presented_key(request: web.Request) -> str | None:
     return None
 
 
+def _as_bytes(text: str) -> bytes:
+    """`text` as bytes to compare, whatever it holds: aiohttp (like os.environ) keeps header
+    bytes that are not UTF-8 as lone surrogates, which a plain encode() refuses; this
+    encoding takes every str and gives different strings different bytes."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _key_matches(presented: str, accepted: tuple[str, ...]) -> bool:
-    presented_bytes = presented.encode()
+    presented_bytes = _as_bytes(presented)
     matched = False
     for key in accepted:  # compare with every key, so timing says nothing about which
-        matched |= hmac.compare_digest(presented_bytes, key.encode())
+        matched |= hmac.compare_digest(presented_bytes, _as_bytes(key))
     return matched
 
 
