@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -10,9 +12,14 @@ from marshmallow import Schema, fields, validate
 from pyrogram import errors as tg_errors
 from pyrogram import raw
 
+from tests.fakegram.world.builder import WorldBuilder
+from tests.sse_client import read_stream
+from tgscraper.web.appkeys import SESSIONS
 from tgscraper.web.errors import ApiError
 from tgscraper.web.json import json_response
+from tgscraper.web.middlewares import get_account
 from tgscraper.web.routing import register_routes, route
+from tgscraper.web.sse import open_stream
 
 
 @route("GET", "/test/boom", summary="Fails unexpectedly (test route)")
@@ -165,3 +172,106 @@ async def test_invalid_parameters_are_400_naming_them(app, url, words):
     body = await app.json("GET", url, status=400)
     assert body["error"] == "invalid_parameter"
     assert words in body["detail"]
+
+
+# -- Telegram out of reach: 502 telegram_unavailable, never 500 ----------------------
+
+SELF = raw.functions.users.GetFullUser(id=raw.types.InputUserSelf())
+
+
+async def ask_telegram(request: web.Request) -> None:
+    """users.getFullUser through the account's client, giving up after 2 tries at once
+    (pyrogram's default, 10 tries 1 s apart, would only make the test slow)."""
+    client = await request.app[SESSIONS].get(get_account(request))
+    await client.invoke(SELF, retries=2, retry_delay=0)
+
+
+@route("GET", "/api/v3/test/unreachable", summary="Telegram gives no answer (test route)")
+async def unreachable(request: web.Request) -> web.Response:
+    await ask_telegram(request)
+    return json_response({"ok": True})
+
+
+@route("GET", "/api/v3/test/unreachable/stream", summary="The same in a stream (test route)")
+async def unreachable_stream(request: web.Request) -> web.StreamResponse:
+    async with open_stream(request) as stream:
+        await stream.send({"started": True})
+        await ask_telegram(request)
+    return stream.response
+
+
+@route("GET", "/api/v3/test/stopped-client", summary="A client stopped meanwhile (test route)")
+async def stopped_client(request: web.Request) -> web.Response:
+    client = await request.app[SESSIONS].get(get_account(request))
+    await request.app[SESSIONS].evict(get_account(request))
+    await client.invoke(SELF)  # pyrogram: ConnectionError "Client has not been started yet"
+    return json_response({"ok": True})
+
+
+@route("GET", "/api/v3/test/own-timeout", summary="Our own timeout around a call (test route)")
+async def own_timeout(request: web.Request) -> web.Response:
+    client = await request.app[SESSIONS].get(get_account(request))
+    async with asyncio.timeout(0.2):
+        await client.invoke(SELF)
+    return json_response({"ok": True})
+
+
+@route("GET", "/test/own-os-error", summary="Our own OSError (test route)")
+async def own_os_error(request: web.Request) -> web.Response:
+    await asyncio.to_thread(Path("/nonexistent/tgscraper-test").read_bytes)
+    return json_response({"ok": True})
+
+
+def add_unreachable_routes(app: web.Application) -> None:
+    register_routes(app, unreachable, unreachable_stream, stopped_client, own_timeout, own_os_error)
+
+
+@pytest.fixture
+async def telegram(fakegram):
+    w = WorldBuilder()
+    w.account("alice")
+    return await fakegram(w.world)
+
+
+@pytest.fixture
+async def reachable(make_tgsc, telegram):
+    return await make_tgsc(telegram=telegram, setup=add_unreachable_routes)
+
+
+async def test_telegram_giving_no_answer_is_502(reachable, telegram):
+    await reachable.json("GET", "/api/v3/test/unreachable")
+    telegram.faults.fail("users.getFullUser", 500, "RPC_CALL_FAIL", times=100)
+    telegram.reset_calls()
+    body = await reachable.json("GET", "/api/v3/test/unreachable", status=502)
+    assert body["error"] == "telegram_unavailable"
+    assert "Could not reach Telegram" in body["detail"]
+    assert "users.GetFullUser" in body["detail"]  # pyrogram's "Failed to invoke ..."
+    assert telegram.calls["users.getFullUser"] == 2  # pyrogram did try, and gave up
+
+
+async def test_telegram_unreachable_in_a_stream_is_an_error_event(reachable, telegram):
+    await reachable.json("GET", "/api/v3/test/unreachable")  # the client is started
+    telegram.faults.fail("users.getFullUser", 500, "RPC_CALL_FAIL", times=100)
+    result = await read_stream(reachable, "/api/v3/test/unreachable/stream")
+    assert result.status == 200
+    assert result.events[0].json() == {"started": True}
+    assert result.error["error"] == "telegram_unavailable"
+
+
+async def test_a_client_with_no_connection_is_502(reachable):
+    body = await reachable.json("GET", "/api/v3/test/stopped-client", status=502)
+    assert body["error"] == "telegram_unavailable"
+    assert "not been started" in body["detail"]
+
+
+async def test_our_own_timeout_around_a_telegram_call_stays_a_500(reachable, telegram):
+    await reachable.json("GET", "/api/v3/test/unreachable")  # the client is started
+    telegram.faults.latency("users.getFullUser", 30)
+    body = await reachable.json("GET", "/api/v3/test/own-timeout", status=500)
+    assert body["error"] == "internal_error"
+
+
+async def test_our_own_os_error_stays_a_500(make_tgsc):
+    app = await make_tgsc(setup=add_unreachable_routes)
+    body = await app.json("GET", "/test/own-os-error", status=500)
+    assert body["error"] == "internal_error"

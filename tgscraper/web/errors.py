@@ -11,6 +11,12 @@ Every failure answers ``{"error": code, "detail": sentence}`` (design.md "Errors
   ``session_rejected`` and the account's client is evicted; no access to a chat -> 403
   ``no_access``; an unknown peer/username/message -> 404 ``not_found``; anything else
   from Telegram -> 502 ``telegram_error``;
+* Telegram out of reach -> 502 ``telegram_unavailable`` (:class:`TelegramUnavailable`):
+  pyrogram says so with plain exceptions, TimeoutError when a request got no answer
+  after its retries and OSError/ConnectionError when there is no connection. The same
+  types come from our own timeouts and files, so they count only when pyrogram raised
+  them (:func:`raised_in_pyrogram`); code that puts its own timeout around a Telegram
+  call raises TelegramUnavailable itself;
 * anything unexpected -> 500 ``internal_error`` with a request id; the traceback goes
   to the server log only.
 
@@ -21,6 +27,7 @@ Every failure answers ``{"error": code, "detail": sentence}`` (design.md "Errors
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,6 +101,35 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+class TelegramUnavailable(ApiError):
+    """Telegram cannot be reached now (no connection, no answer): 502, worth a retry."""
+
+    def __init__(self, detail: str):
+        super().__init__(502, "telegram_unavailable", detail)
+
+
+def raised_in_pyrogram(exc: BaseException) -> bool:
+    """Whether pyrogram (or what it called, e.g. asyncio's sockets) raised `exc`: its
+    traceback passes through pyrogram with none of our frames deeper down (our code that
+    pyrogram calls back, or our own timeout around a call, does not count)."""
+    inside = False
+    for frame, _ in traceback.walk_tb(exc.__traceback__):  # outermost frame first
+        package = frame.f_globals.get("__name__", "").partition(".")[0]
+        if package == "pyrogram":
+            inside = True
+        elif package == "tgscraper":
+            inside = False
+    return inside
+
+
+def telegram_unreachable(exc: BaseException) -> TelegramUnavailable | None:
+    """The TelegramUnavailable `exc` means, if it is pyrogram failing to reach Telegram."""
+    if not isinstance(exc, TimeoutError | OSError) or not raised_in_pyrogram(exc):
+        return None
+    reason = str(exc) or type(exc).__name__
+    return TelegramUnavailable(f"Could not reach Telegram ({reason}); try again later.")
+
+
 @dataclass
 class ErrorAnswer:
     """What a failure looks like on the wire: status, JSON payload and headers."""
@@ -165,6 +201,8 @@ async def describe_exception(request: web.Request, exc: BaseException) -> ErrorA
         exc = _http_error(request, exc)
     elif isinstance(exc, RPCError):
         exc = await _telegram_error(request, exc)
+    else:
+        exc = telegram_unreachable(exc) or exc
     if isinstance(exc, ApiError):
         if exc.status >= 500:
             log.warning(
