@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 from pathlib import Path
 
+import aiohttp
 import pytest
 import yaml
 
+from tests.processes import TgscProcess, clean_env
 from tgscraper.settings import (
     MEDIA_TYPES,
     SETTINGS_FILE,
@@ -258,3 +261,40 @@ async def test_an_update_whose_caller_is_cancelled_still_completes(tmp_path):
     await store.update({"download_media": False})  # queued behind the first
     assert store.current == Settings(telegram_batch_size=7, download_media=False)
     assert SettingsStore.open(tmp_path).current == store.current
+
+
+@pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs Linux prlimit")
+async def test_a_save_failing_half_way_keeps_the_old_file_and_settings(tmp_path):
+    """A real failure in the middle of the write: the server process may not grow files
+    beyond a few bytes more than settings.yaml (RLIMIT_FSIZE; Python then gets EFBIG after
+    a partial write), and the PATCH makes the file longer than that."""
+    data_dir = tmp_path / "data"
+    credentials = {"TELEGRAM_API_ID": "12345", "TELEGRAM_API_HASH": "0" * 32}
+    server = TgscProcess(data_dir, env=clean_env(**credentials), cwd=tmp_path)
+    try:
+        await server.wait_healthy()
+        (data_dir / "sessions" / "alice.session").touch()  # the account header's check
+        headers = {"X-Telegram-Username": "alice"}
+        before = (data_dir / SETTINGS_FILE).read_bytes()
+        limit = len(before) + 4
+        resource.prlimit(server.process.pid, resource.RLIMIT_FSIZE, (limit, limit))
+        async with aiohttp.ClientSession(server.url, headers=headers) as session:
+            grow = {"max_media_size_mb": 10**15, "telegram_batch_size": 7}  # +14 bytes
+            async with session.patch("/api/v3/settings", json=grow) as response:
+                assert response.status == 500
+                body = await response.json()
+            assert body["error"] == "settings_not_saved"
+            assert "settings.yaml" in body["detail"] and "unchanged" in body["detail"]
+            async with session.get("/api/v3/settings") as response:
+                assert await response.json() == DEFAULTS
+            assert (data_dir / SETTINGS_FILE).read_bytes() == before
+            assert [p.name for p in data_dir.iterdir() if p.name.endswith(".tmp")] == []
+            # the store is not stuck: a change that fits is saved
+            fits = {"telegram_batch_size": 50}
+            async with session.patch("/api/v3/settings", json=fits) as response:
+                assert response.status == 200
+            assert on_disk(data_dir) == {**DEFAULTS, "telegram_batch_size": 50}
+    finally:
+        status, stderr = server.stop()
+    assert status == 0, stderr
+    assert "File too large" in stderr  # the failure was real, and logged as a warning

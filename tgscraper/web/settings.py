@@ -45,10 +45,18 @@ async def patch_settings(request: web.Request, *, body: dict[str, Any]) -> web.R
             "invalid_body",
             'The body names no setting to change; send e.g. {"telegram_batch_size": 50}.',
         )
+    store = request.app[SETTINGS]
     try:
-        updated = await request.app[SETTINGS].update(body)
+        updated = await store.update(body)
     except SettingsError as exc:
         raise ApiError(422, "invalid_body", str(exc)) from None
+    except OSError as exc:  # disk full, file too large, permissions: the old file stays
+        raise ApiError(
+            500,
+            "settings_not_saved",
+            f"Could not save {store.path.name} ({exc.strerror or exc}); the settings are "
+            "unchanged.",
+        ) from exc
     return json_response(updated.to_dict())
 
 
