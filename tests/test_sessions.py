@@ -161,3 +161,41 @@ async def test_invalid_names_never_reach_the_file_system(app):
     with pytest.raises(ApiError) as error:
         await app.app[SESSIONS].get("../alice")
     assert error.value.status == 400
+
+
+async def test_a_start_slower_than_the_start_timeout_is_502(make_tgsc, server):
+    app = await make_tgsc(telegram=server, setup=add_routes, telegram_start_timeout_s=0.5)
+    server.faults.latency("updates.getState", 30)  # a step of pyrogram's start sequence
+    body = await app.json("GET", "/api/v3/test/me", status=502)
+    assert body == {
+        "error": "telegram_unavailable",
+        "detail": "Could not connect to Telegram for 'alice' within 0.5 s; try again later.",
+    }
+    assert app.app[SESSIONS].connected == 0
+    server.faults.clear()
+    await app.json("GET", "/api/v3/test/me")  # nothing is left stuck: the next one starts
+    assert app.app[SESSIONS].connected == 1
+
+
+async def test_get_after_shutdown_is_503_without_dialing(app, server):
+    manager = app.app[SESSIONS]
+    await app.close()
+    connections = server.connections_accepted
+    with pytest.raises(ApiError) as error:
+        await manager.get("alice")
+    assert (error.value.status, error.value.code) == (503, "shutting_down")
+    assert server.connections_accepted == connections
+    assert manager.connected == 0
+
+
+async def test_a_start_cut_short_by_shutdown_is_503(app, server):
+    server.faults.latency("updates.getState", 30)
+    getting = asyncio.create_task(app.app[SESSIONS].get("alice"))
+    async with asyncio.timeout(60):
+        while server.calls["updates.getState"] == 0:  # noqa: ASYNC110 (the start is under way)
+            await asyncio.sleep(0.01)
+    await app.close()
+    with pytest.raises(ApiError) as error:
+        await getting
+    assert (error.value.status, error.value.code) == (503, "shutting_down")
+    assert app.app[SESSIONS].connected == 0

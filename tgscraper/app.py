@@ -65,7 +65,12 @@ async def cache_context(app: web.Application) -> AsyncIterator[None]:
 async def sessions_context(app: web.Application) -> AsyncIterator[None]:
     """SESSIONS: Telegram clients, all stopped on shutdown."""
     config = app[CONFIG]
-    manager = SessionManager(config.data_dir, config.api_id, config.api_hash)
+    manager = SessionManager(
+        config.data_dir,
+        config.api_id,
+        config.api_hash,
+        start_timeout=config.telegram_start_timeout_s,
+    )
     app[SESSIONS] = manager
     yield
     await manager.close()

@@ -33,6 +33,8 @@ DEFAULT_DATA_DIR = Path("data")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CHANNELS_DIR = "channels"
+#: seconds a Telegram client may take to start before its request answers 502
+TELEGRAM_START_TIMEOUT_S = 30.0
 
 CREDENTIALS_HELP = (
     "Get an api_id and api_hash at https://my.telegram.org (API development tools), then "
@@ -64,6 +66,8 @@ class Config:
     #: (host, port) where new logins first connect instead of Telegram's DC 2
     #: (--telegram-dc; private Telegram servers and test servers). None: Telegram.
     telegram_dc: tuple[str, int] | None = None
+    #: not a command-line option (tests shorten it): see TELEGRAM_START_TIMEOUT_S
+    telegram_start_timeout_s: float = TELEGRAM_START_TIMEOUT_S
 
 
 def read_environment(

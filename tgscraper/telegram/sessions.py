@@ -38,11 +38,11 @@ from tgscraper.accounts import (
     session_rejected_detail,
     sessions_dir,
 )
-from tgscraper.web.errors import ApiError
+from tgscraper.config import TELEGRAM_START_TIMEOUT_S
+from tgscraper.web.errors import ApiError, TelegramUnavailable
 
 log = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 
 
@@ -61,6 +61,10 @@ def session_is_authorized(path: Path) -> bool:
     return row is not None and all(value is not None for value in row)
 
 
+def _shutting_down() -> ApiError:
+    return ApiError(503, "shutting_down", "The server is shutting down.")
+
+
 @functools.cache
 def _client_parameters() -> frozenset[str]:
     """Keyword arguments this kurigram's Client accepts (the fetch_* ones came during 2.2.x)."""
@@ -77,7 +81,7 @@ class SessionManager:
         api_hash: str,
         *,
         client_options: Mapping[str, Any] | None = None,
-        start_timeout: float = START_TIMEOUT_S,
+        start_timeout: float = TELEGRAM_START_TIMEOUT_S,
     ):
         self._data_dir = data_dir
         self._api_id = api_id
@@ -104,7 +108,7 @@ class SessionManager:
         if client is not None:
             return client
         if self._closed:
-            raise ApiError(503, "shutting_down", "The server is shutting down.")
+            raise _shutting_down()
         if account in self._rejected:
             await self._check_not_rejected(account)
         task = self._starting.get(account)
@@ -112,8 +116,14 @@ class SessionManager:
             task = asyncio.create_task(self._start(account), name=f"start client {account}")
             self._starting[account] = task
             task.add_done_callback(lambda done: self._forget_start(account, done))
-        # shield: one caller giving up (client disconnected) does not abort the start
-        return await asyncio.shield(task)
+        try:
+            # shield: one caller giving up (client disconnected) does not abort the start
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if self._closed and task.cancelled() and not (caller and caller.cancelling()):
+                raise _shutting_down() from None  # close() stopped the start, not our caller
+            raise
 
     def _forget_start(self, account: str, task: asyncio.Task[pyrogram.Client]) -> None:
         if self._starting.get(account) is task:
@@ -148,25 +158,24 @@ class SessionManager:
         try:
             async with asyncio.timeout(self._start_timeout):
                 await client.start()
-        except TimeoutError:
+        except TimeoutError as exc:
             await self._discard(client)
-            raise ApiError(
-                502,
-                "telegram_unavailable",
+            raise TelegramUnavailable(
                 f"Could not connect to Telegram for '{account}' within "
-                f"{self._start_timeout:g} s; try again later.",
-            ) from None
+                f"{self._start_timeout:g} s; try again later."
+            ) from exc
         except OSError as exc:
             await self._discard(client)
-            raise ApiError(
-                502, "telegram_unavailable", f"Could not connect to Telegram: {exc}."
-            ) from None
+            reason = str(exc) or type(exc).__name__
+            raise TelegramUnavailable(
+                f"Could not connect to Telegram for '{account}' ({reason}); try again later."
+            ) from exc
         except BaseException:
             await self._discard(client)
             raise
         if self._closed:
             await self._stop(account, client)
-            raise ApiError(503, "shutting_down", "The server is shutting down.")
+            raise _shutting_down()
         self._clients[account] = client
         log.info("Telegram client for %r started", account)
         return client
