@@ -5,6 +5,9 @@ Clients are created lazily on the first request of an account from
 ``reject(NAME, reason)`` (Telegram refused the session: the error middleware calls it;
 later requests answer 401 at once until the session file changes) or ``close()``.
 Concurrent first requests share one start, so exactly one client exists per account.
+A start that does not reach Telegram within ``start_timeout`` (Config.telegram_start_timeout_s)
+raises TelegramUnavailable (502); once ``close()`` began, ``get()`` answers 503
+``shutting_down``, also to callers that were waiting on a start it stopped.
 
 Clients never sleep through flood waits (``sleep_threshold=0``: the FloodWait reaches
 our code, which decides to wait or answer 429), get no updates, and skip pyrogram's
