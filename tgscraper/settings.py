@@ -103,7 +103,8 @@ class SettingsSchema(Schema):
         load_default=4,
         validate=validate.Range(min=1, max=16, error=_BETWEEN),
         metadata=_describe(
-            "Parallel sub-range fetches when filling a large gap of history (1..16; 1 disables)"
+            "Parallel sub-range fetches when filling a large gap of history (1..16; 1 "
+            "disables; above 4 mostly draws more flood waits)"
         ),
     )
     dialogs_cache_ttl_s = StrictInteger(
