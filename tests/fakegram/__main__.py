@@ -61,9 +61,7 @@ async def serve(args: argparse.Namespace) -> None:
     for account in world.accounts():
         server.write_session(sessions, account_name(account), account.id)
     env_file, key_file = args.data_dir / ".env", args.data_dir / "fakegram.pem"
-    env_file.write_text(
-        f"TELEGRAM_API_ID={server.api_id}\nTELEGRAM_API_HASH={server.api_hash}\n"
-    )
+    env_file.write_text(f"TELEGRAM_API_ID={server.api_id}\nTELEGRAM_API_HASH={server.api_hash}\n")
     key_file.write_text(rsa_key.public_key_pem())
     line = {
         "port": server.port,
