@@ -28,3 +28,26 @@ async def test_every_endpoint_is_documented_with_a_curl_example(tgsc):
         if not found or (spec.path != "/docs" and "curl" not in section):
             missing.append(f"{spec.method} {spec.path}")
     assert missing == [], f"document these in README.rst 'Endpoints' (with curl): {missing}"
+
+
+def rst_problems(text: str) -> list[str]:
+    """Warnings and errors docutils reports for ``text`` (broken references, bad markup)."""
+    import docutils.core
+    import docutils.nodes
+    import docutils.utils
+
+    doctree = docutils.core.publish_doctree(
+        text, settings_overrides={"report_level": 5, "halt_level": 5}
+    )
+    return [
+        node.astext()
+        for node in doctree.findall(docutils.nodes.system_message)
+        if node["level"] >= docutils.utils.Reporter.WARNING_LEVEL
+    ]
+
+
+def test_readme_is_valid_restructuredtext():
+    """PyPI and GitHub render README.rst (also the package's long_description) with
+    docutils: a broken reference or bad markup would show up there as an error."""
+    assert rst_problems("See Nowhere_.\n") != []  # the check itself sees problems
+    assert rst_problems(README) == []
