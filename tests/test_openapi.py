@@ -15,11 +15,12 @@ from tgscraper.web.routing import register_routes, route, spec_of
 
 
 def routes_of(app) -> set[tuple[str, str]]:
-    """(method, path) of every route registered in the app, except hidden asset routes."""
+    """(method, path) of every route registered in the app, except hidden asset routes and
+    the HEAD routes aiohttp adds by itself (a declared HEAD route counts)."""
     found = set()
     for registered in app.router.routes():
         spec = spec_of(registered.handler)
-        if registered.method == "HEAD" or (spec is not None and spec.hidden):
+        if (registered.method == "HEAD" and spec is None) or (spec is not None and spec.hidden):
             continue
         found.add((registered.method.lower(), openapi_path(registered.resource.canonical)))
     return found
@@ -30,7 +31,7 @@ def operations_of(document: dict) -> set[tuple[str, str]]:
         (method, path)
         for path, operations in document["paths"].items()
         for method in operations
-        if method in {"get", "post", "put", "patch", "delete"}
+        if method in {"get", "head", "post", "put", "patch", "delete"}
     }
 
 

@@ -155,8 +155,8 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
     api.components.security_scheme("BearerAuth", {"type": "http", "scheme": "bearer"})
     paths: dict[str, dict[str, Any]] = {}
     for registered in app.router.routes():
-        if registered.method in {"HEAD", "OPTIONS"}:
-            continue
+        if registered.method in {"HEAD", "OPTIONS"} and spec_of(registered.handler) is None:
+            continue  # aiohttp's own HEAD for a GET (static files); a declared HEAD is listed
         resource = registered.resource
         if resource is None:
             continue
