@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
 
@@ -20,6 +21,8 @@ from tgscraper.telegram.login.qr import QrLogin, QrPolicy, QrStatus
 from tgscraper.telegram.login.session_files import SessionData, read_user_id, write_session
 
 PASSWORD = "open sesame"
+#: a bound on waits that only a hung login reaches (the test then fails instead of hanging)
+HANG_S = 20
 
 
 @pytest.fixture
@@ -202,3 +205,43 @@ async def test_unreachable_server_is_an_error(unused_tcp_port):
     flow.start()
     assert await flow.wait() is QrStatus.ERROR
     assert flow.error.code == "telegram_unavailable"
+
+
+def stall_loop(seconds: float) -> None:
+    """Hold the event loop, as a machine under CPU load does to it."""
+    time.sleep(seconds)
+
+
+async def test_the_deadline_holds_when_the_loop_stalls_across_a_code_rotation(server):
+    """The stall makes the rotation's timer and the deadline's fire one loop pass apart:
+    the deadline's cancellation lands while pyrogram's asyncio.wait_for already holds the
+    next export's answer, and Python 3.11's wait_for drops it. The login must still
+    expire, not rotate codes for ever."""
+    flow = start_flow(server, Saved(), rotate_every_s=1.0, timeout_s=3.0)
+    await first_code(flow)
+    assert flow.timeout_in > flow.refresh_in, "setup too slow to test this"
+    loop = asyncio.get_running_loop()
+    # in the loop pass of the rotation's timer, stall until the deadline has passed
+    loop.call_at(flow._refresh_at, stall_loop, flow.timeout_in + 0.2)
+    async with asyncio.timeout(HANG_S):
+        assert await flow.wait() is QrStatus.EXPIRED
+    assert flow.error.code == "expired" and flow.qr_url is None
+    assert not flow._client.is_connected
+
+
+async def test_the_deadline_holds_when_the_loop_stalls_before_a_password_check(server, world):
+    """A password taken after a stall past the deadline is not checked: the login
+    expires (the deadline's own cancellation would only land inside the check, where
+    wait_for can drop it)."""
+    flow = start_flow(server, Saved(), timeout_s=3.0)
+    accept_login_token(
+        server, token_of(await first_code(flow)), world.account_by_username("bob").id
+    )
+    await wait_for(flow, QrStatus.PASSWORD_REQUIRED)
+    # runs before the login takes the password: the check would start past the deadline
+    asyncio.get_running_loop().call_soon(stall_loop, flow.timeout_in + 0.2)
+    with pytest.raises(LoginFailed) as failed:
+        async with asyncio.timeout(HANG_S):
+            await flow.submit_password("not it")
+    assert failed.value.code == "expired"
+    assert flow.status is QrStatus.EXPIRED and flow.error.code == "expired"

@@ -10,9 +10,14 @@ a 2FA password answers SESSION_PASSWORD_NEEDED: the flow waits for the password
 
 A token lives ~30 s: the flow exports a new one when 5/6 of its life is over (25 s of
 Telegram's 30; at most every ``rotate_every_s``) until the code is scanned. The whole
-login ends as ``expired`` after ``timeout_s`` (5 minutes). Only a complete login
-reaches ``save`` (which writes the session file): a cancelled or failed one leaves
-nothing on disk, and a key that got logged in but was not saved is logged out again.
+login ends as ``expired`` after ``timeout_s`` (5 minutes): the deadline bounds every
+wait and is checked again on every pass, because the timeout's cancellation alone can
+be lost (Python 3.11's ``asyncio.wait_for``, inside pyrogram, returns a reply that
+arrives together with a cancellation and drops the cancellation).
+
+Only a complete login reaches ``save`` (which writes the session file): a cancelled or
+failed one leaves nothing on disk, and a key that got logged in but was not saved is
+logged out again.
 
 Watchers (the terminal drawing, the HTTP status endpoint) read the public attributes
 and ``await changed(version)`` for the next change.
@@ -72,6 +77,18 @@ class QrPolicy:
 
 #: stores the new session once the login is complete (writes the file, evicts clients)
 SaveSession = Callable[[SessionData, TelegramAccount], Awaitable[None]]
+
+
+class LoginExpired(LoginFailed):
+    """The login was not completed within its time limit."""
+
+    def __init__(self, timeout_s: float):
+        minutes = timeout_s / 60
+        super().__init__(
+            "expired",
+            f"The QR login expired: it was not completed within {minutes:g} "
+            f"minute{'' if minutes == 1 else 's'}.",
+        )
 
 
 def login_url(token: bytes) -> str:
@@ -153,14 +170,21 @@ class QrLogin:
     async def submit_password(self, password: str) -> QrStatus:
         """Check a 2FA password; when right, wait for the saved session and return the
         final status. A wrong one raises WrongPassword (the login stays
-        password_required) or, at the last try, LoginFailed."""
+        password_required); a failure that ends the login (the last try, expiry...)
+        raises LoginFailed once the login has ended (its final status is published)."""
         if self.status is not QrStatus.PASSWORD_REQUIRED:
             raise LoginFailed(
                 "no_password_expected", f"This login is {self.status}: it expects no password."
             )
         attempt: asyncio.Future[None] = self._loop.create_future()
         self._passwords.put_nowait((password, attempt))
-        await asyncio.shield(attempt)  # a caller giving up does not cancel the check
+        try:
+            await asyncio.shield(attempt)  # a caller giving up does not cancel the check
+        except WrongPassword:
+            raise
+        except LoginFailed as failure:
+            await self.wait()
+            raise self.error or failure from None
         return await self.wait()
 
     async def cancel(self) -> None:
@@ -194,7 +218,9 @@ class QrLogin:
             except TimeoutError:
                 if not deadline.expired():
                     raise
-                status, error = QrStatus.EXPIRED, self._expired()
+                raise LoginExpired(self.policy.timeout_s) from None
+        except LoginExpired as exc:
+            status, error = QrStatus.EXPIRED, exc
         except asyncio.CancelledError:
             status, error = QrStatus.CANCELLED, LoginFailed("cancelled", "The login was cancelled.")
             raise
@@ -211,13 +237,10 @@ class QrLogin:
             finally:
                 self._finish(status, error)
 
-    def _expired(self) -> LoginFailed:
-        minutes = self.policy.timeout_s / 60
-        return LoginFailed(
-            "expired",
-            f"The QR login expired: it was not completed within {minutes:g} "
-            f"minute{'' if minutes == 1 else 's'}.",
-        )
+    def _check_deadline(self) -> None:
+        """Raise LoginExpired once the deadline has passed (see the module docstring)."""
+        if self._loop.time() >= self._deadline:
+            raise LoginExpired(self.policy.timeout_s)
 
     async def _login(self, client: pyrogram.Client) -> None:
         await client.connect()
@@ -251,6 +274,7 @@ class QrLogin:
         """Export tokens until one is scanned; the logged-in user (SessionPasswordNeeded
         when the account has a 2FA password)."""
         while True:
+            self._check_deadline()
             self._scanned.clear()
             try:
                 answer = await client.invoke(
@@ -264,9 +288,10 @@ class QrLogin:
                 continue  # scanned too late: show a new code
             if isinstance(answer, raw.types.auth.LoginTokenSuccess):
                 return self._user_of(answer.authorization)
+            self._check_deadline()  # no new code once the login is over
             self._show(client, answer)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout_at(self._refresh_at):
+                async with asyncio.timeout_at(min(self._refresh_at, self._deadline)):
                     await self._scanned.wait()
 
     def _show(self, client: pyrogram.Client, token: raw.types.auth.LoginToken) -> None:
@@ -312,8 +337,9 @@ class QrLogin:
         self.status = QrStatus.PASSWORD_REQUIRED
         self._bump()
         while True:
-            password, attempt = await self._passwords.get()
+            password, attempt = await self._next_password()
             try:
+                self._check_deadline()
                 user = await check_password(client, password)
             except PasswordHashInvalid:
                 self.password_tries_left -= 1
@@ -333,6 +359,13 @@ class QrLogin:
                 raise
             attempt.set_result(None)
             return user
+
+    async def _next_password(self) -> tuple[str, asyncio.Future[None]]:
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                return await self._passwords.get()
+        except TimeoutError:
+            raise LoginExpired(self.policy.timeout_s) from None
 
     def _refuse_waiting_passwords(self, error: LoginFailed | None) -> None:
         failure = error or LoginFailed("cancelled", "The login ended.")
