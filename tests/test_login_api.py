@@ -241,6 +241,25 @@ async def test_one_pending_login_per_username(app):
     assert len(app.app[QR_LOGINS]) == 1
 
 
+async def test_concurrent_starts_leave_one_pending_login(app):
+    """Starts for one username take turns: each replaces the one before, and a start
+    whose login was replaced before it showed a code says so at once (409)."""
+    first = await start(app, "newname")
+    answers = await asyncio.gather(
+        *(app.request("POST", "/api/v3/auth/qr", json={"username": "newname"}) for _ in range(3))
+    )
+    for answer in answers:
+        assert answer.status == 200 or (
+            answer.status == 409 and answer.json()["error"] == "login_replaced"
+        ), (answer.status, answer.json())
+    registry = app.app[QR_LOGINS]
+    assert len(registry) == 1
+    pending = registry.pending("newname")
+    assert pending.token in [a.json()["token"] for a in answers if a.status == 200]
+    assert (await app.json("GET", f"/api/v3/auth/qr/{pending.token}"))["status"] == "pending"
+    assert (await app.request("GET", f"/api/v3/auth/qr/{first['token']}")).status == 404
+
+
 async def test_starts_are_rate_limited_per_username(app):
     app.app[QR_LOGINS].max_starts = 2
     await start(app, "newname")

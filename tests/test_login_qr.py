@@ -245,3 +245,15 @@ async def test_the_deadline_holds_when_the_loop_stalls_before_a_password_check(s
             await flow.submit_password("not it")
     assert failed.value.code == "expired"
     assert flow.status is QrStatus.EXPIRED and flow.error.code == "expired"
+
+
+async def test_a_login_cancelled_before_it_ran_ends_cancelled(server):
+    """Its task never ran, so its own cleanup (which publishes the status) never did."""
+    flow = start_flow(server, Saved())
+    await flow.cancel()
+    assert flow.status is QrStatus.CANCELLED and flow.error.code == "cancelled"
+    assert flow.finished and not flow._client.is_connected
+    assert await flow.wait() is QrStatus.CANCELLED
+    replaced = start_flow(server, Saved())
+    await replaced.cancel(LoginFailed("login_replaced", "A newer login replaced this one."))
+    assert replaced.status is QrStatus.CANCELLED and replaced.error.code == "login_replaced"

@@ -26,7 +26,7 @@ from tgscraper.telegram.login.connection import LoginConnector, login_client
 from tgscraper.telegram.login.errors import LoginFailed, WrongPassword
 from tgscraper.telegram.login.qr import QrLogin, QrPolicy, QrStatus
 from tgscraper.telegram.login.qr_codes import render_png, render_svg
-from tgscraper.telegram.login.registry import QrEntry, QrLoginRegistry, TooManyLogins
+from tgscraper.telegram.login.registry import QrEntry, QrLoginRegistry
 from tgscraper.telegram.login.session_files import (
     SessionData,
     delete_session,
@@ -34,6 +34,7 @@ from tgscraper.telegram.login.session_files import (
 )
 from tgscraper.telegram.sessions import session_is_authorized
 from tgscraper.web.appkeys import CONFIG, SESSIONS
+from tgscraper.web.auth_answers import SCAN_HINT, login_ended, login_not_found, login_status
 from tgscraper.web.auth_schemas import (
     LogoutSchema,
     MeSchema,
@@ -45,7 +46,7 @@ from tgscraper.web.auth_schemas import (
 )
 from tgscraper.web.errors import ApiError
 from tgscraper.web.json import json_response
-from tgscraper.web.middlewares import ACCOUNT_HEADER, get_account
+from tgscraper.web.middlewares import get_account
 from tgscraper.web.routing import register_routes, route
 
 #: the QR logins in progress (created and cancelled by ``qr_logins_context``)
@@ -53,63 +54,16 @@ QR_LOGINS: web.AppKey[QrLoginRegistry] = web.AppKey("qr_logins", QrLoginRegistry
 #: how long POST /api/v3/auth/qr waits for Telegram's first login token
 FIRST_CODE_TIMEOUT_S = 30.0
 NO_STORE = {"Cache-Control": "no-store"}
-SCAN_HINT = (
-    "Scan the QR code with Telegram on a phone logged into the account "
-    "(Settings > Devices > Link Desktop Device)."
-)
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _login_not_found() -> ApiError:
-    return ApiError(
-        404,
-        "login_not_found",
-        "No such QR login (unknown token, or it ended and was already reported): "
-        "start one with POST /api/v3/auth/qr.",
-    )
-
-
 def _entry(request: web.Request, token: str) -> QrEntry:
     entry = request.app[QR_LOGINS].get(token)
     if entry is None:
-        raise _login_not_found()
+        raise login_not_found()
     return entry
-
-
-def _message(entry: QrEntry) -> str:
-    flow = entry.flow
-    if flow.status is QrStatus.PENDING:
-        return SCAN_HINT if flow.qr_url else "The code was scanned; finishing the login."
-    if flow.status is QrStatus.PASSWORD_REQUIRED:
-        return (
-            "The account has two-step verification: send its password to "
-            f"POST /api/v3/auth/qr/{entry.token}/2fa."
-        )
-    if flow.status is QrStatus.SUCCESS and flow.account is not None:
-        return (
-            f"Logged in as {flow.account.display_name}. "
-            f"Send '{ACCOUNT_HEADER}: {entry.username}' with your requests."
-        )
-    return flow.error.message if flow.error else f"The login is {flow.status}."
-
-
-def _status(entry: QrEntry) -> dict[str, Any]:
-    flow = entry.flow
-    pending = flow.status is QrStatus.PENDING and flow.qr_url is not None
-    password = flow.status is QrStatus.PASSWORD_REQUIRED
-    return {
-        "status": flow.status.value,
-        "username": entry.username,
-        "qr_url": flow.qr_url if pending else None,
-        "expires_in": round(flow.expires_in) if pending else None,
-        "password_hint": flow.password_hint if password else None,
-        "password_tries_left": flow.password_tries_left if password else None,
-        "error": flow.error.code if flow.error else None,
-        "message": _message(entry),
-        "account": flow.account.public() if flow.account else None,
-    }
 
 
 def _make_flow(app: web.Application, username: str, policy: QrPolicy) -> QrLogin:
@@ -143,16 +97,22 @@ async def _first_code(entry: QrEntry) -> None:
         "Starts logging an account in by QR code and answers the first code. Show qr_url "
         "as a QR code (or use qr.svg / qr.png) and poll GET /api/v3/auth/qr/{token}: the "
         "code is replaced about every 25 s until it is scanned; the login expires after 5 "
-        "minutes. Starting again for the same username replaces its pending login. An "
-        "existing session answers 409 unless force is true (its client is stopped first)."
+        "minutes. Starting again for the same username replaces its pending login (whose "
+        "start, if still waiting, answers 409 login_replaced). An existing session answers "
+        "409 unless force is true (its client is stopped first)."
     ),
     tags=["auth"],
     body=QrStartBody,
     responses={
         200: QrStartSchema,
-        409: (ErrorSchema, "The account already has a session (send force: true)"),
+        409: (
+            ErrorSchema,
+            "The account already has a session (send force: true), or a newer start "
+            "replaced this one",
+        ),
         429: (ErrorSchema, "Too many QR logins started for this username"),
         502: (ErrorSchema, "Telegram could not be reached or refused"),
+        503: (ErrorSchema, "The server is shutting down"),
     },
 )
 async def start_qr_login(request: web.Request, *, body: dict[str, Any]) -> web.Response:
@@ -168,12 +128,12 @@ async def start_qr_login(request: web.Request, *, body: dict[str, Any]) -> web.R
         )
     registry = app[QR_LOGINS]
     try:
-        registry.check_rate(username)
-    except TooManyLogins as exc:
-        raise ApiError(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after)}) from None
-    if force:
-        await app[SESSIONS].evict(username)
-    entry = await registry.start(username, lambda policy: _make_flow(app, username, policy))
+        registry.check_rate(username)  # before evicting anything
+        if force:
+            await app[SESSIONS].evict(username)
+        entry = await registry.start(username, lambda policy: _make_flow(app, username, policy))
+    except LoginFailed as exc:
+        raise login_ended(exc) from None
     try:
         await _first_code(entry)
     except TimeoutError:
@@ -182,10 +142,11 @@ async def start_qr_login(request: web.Request, *, body: dict[str, Any]) -> web.R
             502, "telegram_unavailable", "Telegram sent no login code in time; try again."
         ) from None
     flow = entry.flow
-    if flow.qr_url is None:
+    if flow.qr_url is None:  # it ended before showing a code (or was replaced meanwhile)
         registry.read(entry)
-        error = flow.error or LoginFailed("telegram_error", f"The login ended: {flow.status}.")
-        raise ApiError(502, error.code, error.message)
+        raise login_ended(
+            flow.error or LoginFailed("telegram_error", f"The login ended: {flow.status}.")
+        )
     return json_response(
         {
             "token": entry.token,
@@ -211,7 +172,7 @@ async def start_qr_login(request: web.Request, *, body: dict[str, Any]) -> web.R
 )
 async def get_qr_login(request: web.Request, *, path_params: dict[str, str]) -> web.Response:
     entry = _entry(request, path_params["token"])
-    answer = _status(entry)
+    answer = login_status(entry)
     request.app[QR_LOGINS].read(entry)
     return json_response(answer, headers=NO_STORE)
 
@@ -223,7 +184,8 @@ async def get_qr_login(request: web.Request, *, path_params: dict[str, str]) -> 
     description=(
         "Answers the final status (success) once the session is saved. A wrong password "
         "answers 400 password_invalid and the login stays password_required; after 5 wrong "
-        "passwords it ends (400 too_many_password_attempts)."
+        "passwords it ends (400 too_many_password_attempts). An answer that ends the login "
+        "comes once it has ended, and reports its final status (the login is forgotten)."
     ),
     tags=["auth"],
     path_params=QrTokenPath,
@@ -232,7 +194,13 @@ async def get_qr_login(request: web.Request, *, path_params: dict[str, str]) -> 
         200: QrStatusSchema,
         400: (ErrorSchema, "Wrong password"),
         404: ErrorSchema,
-        409: (ErrorSchema, "The login is not waiting for a password"),
+        409: (
+            ErrorSchema,
+            "The login is not waiting for a password, or it ended meanwhile "
+            "(expired, cancelled, replaced)",
+        ),
+        502: (ErrorSchema, "Telegram refused or failed"),
+        503: (ErrorSchema, "The server is shutting down"),
     },
 )
 async def submit_qr_password(
@@ -247,10 +215,9 @@ async def submit_qr_password(
     except LoginFailed as exc:
         if exc.code == "no_password_expected":
             raise ApiError(409, exc.code, exc.message) from None
-        registry.read(entry)
-        status = 400 if exc.code == "too_many_password_attempts" else 502
-        raise ApiError(status, exc.code, exc.message) from None
-    answer = _status(entry)
+        registry.read(entry)  # the login has ended: this answer reports its final status
+        raise login_ended(exc) from None
+    answer = login_status(entry)
     registry.read(entry)
     return json_response(answer, headers=NO_STORE)
 
@@ -267,8 +234,8 @@ async def submit_qr_password(
 async def cancel_qr_login(request: web.Request, *, path_params: dict[str, str]) -> web.Response:
     entry = await request.app[QR_LOGINS].cancel(path_params["token"])
     if entry is None:
-        raise _login_not_found()
-    return json_response(_status(entry), headers=NO_STORE)
+        raise login_not_found()
+    return json_response(login_status(entry), headers=NO_STORE)
 
 
 async def _qr_image(request: web.Request, token: str, kind: str) -> web.Response:

@@ -128,6 +128,7 @@ class QrLogin:
         self._passwords: asyncio.Queue[tuple[str, asyncio.Future[None]]] = asyncio.Queue()
         self._logged_in = False
         self._saved = False
+        self._cancel_reason: LoginFailed | None = None
         self._task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ watching
@@ -187,11 +188,19 @@ class QrLogin:
             raise self.error or failure from None
         return await self.wait()
 
-    async def cancel(self) -> None:
-        """Stop the login (status cancelled unless it already ended)."""
+    async def cancel(self, reason: LoginFailed | None = None) -> None:
+        """Stop the login: status cancelled (with `reason` as its error) unless it
+        already ended."""
+        if self._cancel_reason is None:
+            self._cancel_reason = reason
         if self._task is not None and not self._task.done():
             self._task.cancel()
             await asyncio.wait({self._task})  # its cleanup done; our own cancel still works
+        if not self.finished:
+            # cancelled before it ever ran: it connected nothing and its cleanup (which
+            # publishes the final status) never started
+            await close_login_client(self._client)
+            self._finish(QrStatus.CANCELLED, self._cancelled())
 
     # ------------------------------------------------------------------ the flow
 
@@ -204,6 +213,9 @@ class QrLogin:
         if not self.finished:
             self.status, self.error, self.qr_url = status, error, None
             self._bump()
+
+    def _cancelled(self) -> LoginFailed:
+        return self._cancel_reason or LoginFailed("cancelled", "The login was cancelled.")
 
     async def _run(self) -> None:
         """The whole login; the final status is published once the client is closed."""
@@ -222,7 +234,7 @@ class QrLogin:
         except LoginExpired as exc:
             status, error = QrStatus.EXPIRED, exc
         except asyncio.CancelledError:
-            status, error = QrStatus.CANCELLED, LoginFailed("cancelled", "The login was cancelled.")
+            status, error = QrStatus.CANCELLED, self._cancelled()
             raise
         except Exception as exc:
             error = describe_login_error(exc)
@@ -354,6 +366,9 @@ class QrLogin:
                 )
                 attempt.set_exception(failure)
                 raise failure from None
+            except asyncio.CancelledError:
+                attempt.set_exception(self._cancelled())
+                raise
             except BaseException as exc:
                 attempt.set_exception(describe_login_error(exc))
                 raise

@@ -3,7 +3,9 @@
 * A login is named by an unguessable token (``secrets.token_urlsafe``, 192 bits), not by
   Telegram's login token, which changes every ~25 s.
 * At most one pending login per account name: starting another replaces it (a reloaded
-  login page just starts again).
+  login page just starts again). Starts for one name take turns (a lock), so concurrent
+  starts cannot each see "none pending" while an older one is being cancelled; a replaced
+  login ends ``cancelled`` with the error ``login_replaced``.
 * Starts are rate-limited per account name (``max_starts`` per ``window_s``).
 * A finished login is forgotten once its final status has been read, or ``linger_s``
   after it ended if nobody reads it; ``close()`` cancels every login (app shutdown).
@@ -23,6 +25,10 @@ from tgscraper.telegram.login.errors import LoginFailed
 from tgscraper.telegram.login.qr import QrLogin, QrPolicy
 
 TOKEN_BYTES = 24
+
+
+def _shutting_down() -> LoginFailed:
+    return LoginFailed("shutting_down", "The server is shutting down.")
 
 
 class TooManyLogins(LoginFailed):
@@ -66,6 +72,8 @@ class QrLoginRegistry:
         self.linger_s = linger_s
         self._entries: dict[str, QrEntry] = {}
         self._starts: dict[str, deque[float]] = {}
+        self._start_locks: dict[str, asyncio.Lock] = {}
+        self._closed = False
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -94,38 +102,52 @@ class QrLoginRegistry:
             raise TooManyLogins(username, math.ceil(starts[0] + self.window_s - now))
 
     async def start(self, username: str, make_flow: Callable[[QrPolicy], QrLogin]) -> QrEntry:
-        """Start a login for `username` (replacing its pending one); rate-limited."""
-        self.check_rate(username)
-        self._starts[username].append(asyncio.get_running_loop().time())
-        previous = self.pending(username)
-        if previous is not None:
-            await self.cancel(previous.token)
-        entry = QrEntry(secrets.token_urlsafe(TOKEN_BYTES), username, make_flow(self.policy))
-        self._entries[entry.token] = entry
-        entry.flow.start()
-        entry.reaper = asyncio.create_task(self._forget_when_stale(entry), name="qr login reaper")
-        return entry
+        """Start a login for `username` (replacing its pending one); rate-limited.
+        Raises TooManyLogins, or LoginFailed("shutting_down") once closed."""
+        async with self._start_locks.setdefault(username, asyncio.Lock()):
+            if self._closed:
+                raise _shutting_down()
+            self.check_rate(username)
+            self._starts[username].append(asyncio.get_running_loop().time())
+            previous = self.pending(username)
+            if previous is not None:
+                replaced = LoginFailed(
+                    "login_replaced",
+                    f"A newer QR login for '{username}' was started: this one was cancelled.",
+                )
+                await self.cancel(previous.token, replaced)
+            if self._closed:  # closed while the previous login was being cancelled
+                raise _shutting_down()
+            entry = QrEntry(secrets.token_urlsafe(TOKEN_BYTES), username, make_flow(self.policy))
+            self._entries[entry.token] = entry
+            entry.flow.start()
+            entry.reaper = asyncio.create_task(
+                self._forget_when_stale(entry), name="qr login reaper"
+            )
+            return entry
 
     def read(self, entry: QrEntry) -> None:
         """Someone saw `entry`'s current state: forget it if that state was final."""
         if entry.flow.finished:
             self._forget(entry)
 
-    async def cancel(self, token: str) -> QrEntry | None:
-        """Cancel and forget a login; the entry (None for an unknown token)."""
+    async def cancel(self, token: str, reason: LoginFailed | None = None) -> QrEntry | None:
+        """Cancel and forget a login (`reason`: its error); the entry (None for an
+        unknown token)."""
         entry = self._entries.get(token)
         if entry is None:
             return None
         self._forget(entry)
-        await entry.flow.cancel()
+        await entry.flow.cancel(reason)
         return entry
 
     async def close(self) -> None:
-        """Cancel every login (shutdown)."""
+        """Cancel every login, and refuse new ones (shutdown)."""
+        self._closed = True
         entries = list(self._entries.values())
         for entry in entries:
             self._forget(entry)
-        await asyncio.gather(*(entry.flow.cancel() for entry in entries))
+        await asyncio.gather(*(entry.flow.cancel(_shutting_down()) for entry in entries))
 
     def _forget(self, entry: QrEntry) -> None:
         if self._entries.get(entry.token) is entry:
