@@ -340,3 +340,19 @@ async def test_missing_credentials_exit_2(tmp_path):
         timeout=EXPECT_S,
     )
     assert result.returncode == 2 and "TELEGRAM_API_ID" in result.stderr
+
+
+def test_the_interrupt_message_says_whether_a_session_was_saved(server, world, data_dir):
+    """Ctrl-C during the save lets the save end (its key kept): the message must then
+    not claim that nothing was written."""
+    from tgscraper.cli.auth import AuthSettings, _interrupted, _stored_session
+
+    settings = AuthSettings(data_dir, server.api_id, server.api_hash, None)
+    before = _stored_session(settings, "alice")
+    assert before is None
+    assert "no session was written for 'alice'" in _interrupted(settings, "alice", before)
+    server.write_session(data_dir / "sessions", "alice", world.account_by_username("alice").id)
+    saved = _interrupted(settings, "alice", before)
+    assert "the login had completed: the session of 'alice' was saved" in saved
+    unchanged = _stored_session(settings, "alice")
+    assert "no session was written" in _interrupted(settings, "alice", unchanged)

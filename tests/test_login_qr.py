@@ -18,7 +18,13 @@ from tgscraper.telegram.login.account import TelegramAccount
 from tgscraper.telegram.login.connection import LoginConnector, login_client
 from tgscraper.telegram.login.errors import LoginFailed, WrongPassword
 from tgscraper.telegram.login.qr import QrLogin, QrPolicy, QrStatus
-from tgscraper.telegram.login.session_files import SessionData, read_user_id, write_session
+from tgscraper.telegram.login.session_files import (
+    SessionData,
+    read_session,
+    read_user_id,
+    save_session,
+    write_session,
+)
 
 PASSWORD = "open sesame"
 #: a bound on waits that only a hung login reaches (the test then fails instead of hanging)
@@ -257,3 +263,35 @@ async def test_a_login_cancelled_before_it_ran_ends_cancelled(server):
     replaced = start_flow(server, Saved())
     await replaced.cancel(LoginFailed("login_replaced", "A newer login replaced this one."))
     assert replaced.status is QrStatus.CANCELLED and replaced.error.code == "login_replaced"
+
+
+@pytest.mark.parametrize("when", ["during the write", "after the write"])
+async def test_a_cancel_during_the_save_keeps_the_written_session_logged_in(
+    server, world, tmp_path, when
+):
+    """A save that has begun runs to its end; the session it wrote keeps its key (it is
+    not logged out), and the login is a success: no dead session file."""
+    alice = world.account_by_username("alice")
+    cancelling: list[asyncio.Future[None]] = []
+
+    async def save(data: SessionData, account: TelegramAccount) -> None:
+        # like the API's save: the shielded write, then the old client evicted
+        if when == "during the write":
+            cancelling.append(asyncio.ensure_future(flow.cancel()))
+        await save_session(tmp_path, "login", data)
+        if when == "after the write":
+            cancelling.append(asyncio.ensure_future(flow.cancel()))
+        for _ in range(5):  # loop passes in which the cancellation reaches the login
+            await asyncio.sleep(0)
+
+    flow = start_flow(server, save)
+    accept_login_token(server, token_of(await first_code(flow)), alice.id)
+    async with asyncio.timeout(HANG_S):
+        await flow.wait()
+        await cancelling[0]
+    data = read_session(tmp_path / "sessions" / "login.session")
+    assert data is not None and data.user_id == alice.id
+    (key,) = [k for k in server.keys_on(2).values() if k.key == data.auth_key]
+    assert key.user_id == alice.id, "the saved session's key was logged out"
+    assert flow.status is QrStatus.SUCCESS and flow.error is None
+    assert flow.account.id == alice.id

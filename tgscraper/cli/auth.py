@@ -19,8 +19,9 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tgscraper.accounts import check_account_name
+from tgscraper.accounts import check_account_name, session_path
 from tgscraper.cli.common import (
     EXIT_CONFIG,
     VERSION_TEXT,
@@ -38,6 +39,9 @@ from tgscraper.config import (
     prepare_data_dir,
     read_environment,
 )
+
+if TYPE_CHECKING:
+    from tgscraper.telegram.login.session_files import SessionData
 
 PROG = "tgsc-auth"
 EXIT_INTERRUPTED = 130
@@ -155,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(PROG, str(exc), EXIT_CONFIG)
     from tgscraper.cli import auth_actions  # imports pyrogram (~1 s): not for --help
 
+    session_before = _stored_session(settings, args.name) if login else None
     with restored_terminal():
         try:
             if args.list:
@@ -164,8 +169,26 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(auth_actions.log_in(settings, args.name, args))
         except KeyboardInterrupt:
             if login:
-                print(f"\nCancelled: no session was written for '{args.name}'.", file=sys.stderr)
+                print(_interrupted(settings, args.name, session_before), file=sys.stderr)
             return EXIT_INTERRUPTED
+
+
+def _stored_session(settings: AuthSettings, name: str) -> SessionData | None:
+    from tgscraper.telegram.login.session_files import read_session
+
+    return read_session(session_path(settings.data_dir, name))
+
+
+def _interrupted(settings: AuthSettings, name: str, before: SessionData | None) -> str:
+    """What Ctrl-C did: a save that had begun ran to its end (its key kept), so say
+    whether a new session is there."""
+    after = _stored_session(settings, name)
+    if after is not None and after != before:
+        return (
+            f"\nInterrupted, but the login had completed: the session of '{name}' was saved "
+            f"({session_path(settings.data_dir, name)})."
+        )
+    return f"\nCancelled: no session was written for '{name}'."
 
 
 if __name__ == "__main__":

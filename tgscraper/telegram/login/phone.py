@@ -10,11 +10,14 @@ has one (``tgsc-auth --phone``).
 
 Telegram's refusals arrive as LoginFailed with one sentence; a wrong code or password
 as WrongCode / WrongPassword so the caller can ask again. The session is written only
-by ``save``; leaving the block without saving logs a logged-in key out again.
+by ``save``; leaving the block without saving logs a logged-in key out again. A save
+that has begun runs to its end even if cancelled meanwhile (the cancellation is raised
+after it): a written session keeps its key, so no session file holds a logged-out key.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pyrogram
@@ -22,6 +25,7 @@ from pyrogram import enums, raw
 from pyrogram.errors import PasswordHashInvalid, PhoneCodeEmpty, PhoneCodeInvalid, RPCError
 
 from tgscraper.telegram.login.account import TelegramAccount
+from tgscraper.telegram.login.completion import ended_well, run_to_end
 from tgscraper.telegram.login.connection import LoginConnector, close_login_client
 from tgscraper.telegram.login.errors import LoginFailed, describe_login_error
 from tgscraper.telegram.login.password import check_password, password_hint
@@ -52,7 +56,7 @@ class PhoneLogin:
         self._phone: str | None = None
         self._phone_code_hash: str | None = None
         self._user: raw.base.User | None = None
-        self._saved = False
+        self._saving: asyncio.Future[Path] | None = None
 
     async def __aenter__(self) -> PhoneLogin:
         try:
@@ -63,7 +67,7 @@ class PhoneLogin:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        logged_in = self._user is not None and not self._saved
+        logged_in = self._user is not None and not ended_well(self._saving)
         await close_login_client(self._client, log_out_first=logged_in)
 
     async def send_code(self, phone: str) -> str:
@@ -124,6 +128,6 @@ class PhoneLogin:
         if self._user is None:
             raise RuntimeError("not logged in yet")
         data = await session_of(self._client, self._connector, self._user.id)
-        await save_session(data_dir, name, data)
-        self._saved = True
+        self._saving = asyncio.ensure_future(save_session(data_dir, name, data))
+        await run_to_end(self._saving)
         return TelegramAccount.from_user(self._user)

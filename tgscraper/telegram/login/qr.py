@@ -17,7 +17,9 @@ arrives together with a cancellation and drops the cancellation).
 
 Only a complete login reaches ``save`` (which writes the session file): a cancelled or
 failed one leaves nothing on disk, and a key that got logged in but was not saved is
-logged out again.
+logged out again. Once begun, a save runs to its end even if the login is cancelled
+meanwhile; if it wrote the session, the login is a success (its key is kept), so no
+session file ever holds a key that was logged out.
 
 Watchers (the terminal drawing, the HTTP status endpoint) read the public attributes
 and ``await changed(version)`` for the next change.
@@ -38,6 +40,7 @@ from pyrogram import handlers, raw
 from pyrogram.errors import AuthTokenExpired, PasswordHashInvalid, SessionPasswordNeeded
 
 from tgscraper.telegram.login.account import TelegramAccount
+from tgscraper.telegram.login.completion import ended_well, run_to_end
 from tgscraper.telegram.login.connection import LoginConnector, close_login_client
 from tgscraper.telegram.login.errors import LoginFailed, WrongPassword, describe_login_error
 from tgscraper.telegram.login.password import check_password, password_hint
@@ -75,7 +78,8 @@ class QrPolicy:
     max_password_tries: int = 5
 
 
-#: stores the new session once the login is complete (writes the file, evicts clients)
+#: stores the new session once the login is complete (writes the file, evicts clients);
+#: it returns once the session is stored and raises OSError if it could not be
 SaveSession = Callable[[SessionData, TelegramAccount], Awaitable[None]]
 
 
@@ -127,7 +131,9 @@ class QrLogin:
         self._scanned = asyncio.Event()
         self._passwords: asyncio.Queue[tuple[str, asyncio.Future[None]]] = asyncio.Queue()
         self._logged_in = False
-        self._saved = False
+        #: the save of the session, once begun (it always runs to its end)
+        self._saving: asyncio.Future[None] | None = None
+        self._saving_as: TelegramAccount | None = None
         self._cancel_reason: LoginFailed | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -190,7 +196,7 @@ class QrLogin:
 
     async def cancel(self, reason: LoginFailed | None = None) -> None:
         """Stop the login: status cancelled (with `reason` as its error) unless it
-        already ended."""
+        already ended, or a save it had begun stored the session (success)."""
         if self._cancel_reason is None:
             self._cancel_reason = reason
         if self._task is not None and not self._task.done():
@@ -242,11 +248,14 @@ class QrLogin:
                 log.exception("QR login failed")
         finally:
             self._refuse_waiting_passwords(error)
+            saved = ended_well(self._saving)  # a save that had begun has ended by now
             try:
-                await asyncio.shield(
-                    close_login_client(client, log_out_first=self._logged_in and not self._saved)
+                await run_to_end(
+                    close_login_client(client, log_out_first=self._logged_in and not saved)
                 )
             finally:
+                if saved:
+                    status, error, self.account = QrStatus.SUCCESS, None, self._saving_as
                 self._finish(status, error)
 
     def _check_deadline(self) -> None:
@@ -269,14 +278,14 @@ class QrLogin:
         self._logged_in = True
         account = TelegramAccount.from_user(user)
         data = await session_of(client, self._connector, user.id)
+        self._saving = asyncio.ensure_future(self._save(data, account))
+        self._saving_as = account
         try:
-            await self._save(data, account)
+            await run_to_end(self._saving)
         except OSError as exc:
             raise LoginFailed(
                 "session_not_saved", f"The session could not be saved: {exc}."
             ) from exc
-        self._saved = True
-        self.account = account
 
     async def _on_update(self, client, update, users, chats) -> None:
         if isinstance(update, raw.types.UpdateLoginToken):

@@ -23,6 +23,7 @@ import pyrogram
 from pyrogram.storage.sqlite_storage import SCHEMA, SQLiteStorage
 
 from tgscraper.accounts import SESSION_SUFFIX, check_account_name, session_path, sessions_dir
+from tgscraper.telegram.login.completion import run_to_end
 from tgscraper.telegram.login.connection import LoginConnector
 
 PARTIAL_MARK = "~partial-"
@@ -114,9 +115,9 @@ def _fsync(path: Path) -> None:
 
 
 async def save_session(data_dir: Path, name: str, data: SessionData) -> Path:
-    """`write_session` in a thread; once begun it completes even if the caller is
-    cancelled (the file is whole or absent either way)."""
-    return await asyncio.shield(asyncio.to_thread(write_session, data_dir, name, data))
+    """`write_session` in a thread; once begun it runs to its end, and a cancelled
+    caller goes on (with the cancellation) only then: the file is whole or absent."""
+    return await run_to_end(asyncio.to_thread(write_session, data_dir, name, data))
 
 
 def read_session(path: Path) -> SessionData | None:
