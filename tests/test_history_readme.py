@@ -1,4 +1,5 @@
-"""The README's Python client reads a real stream correctly (against fakegram)."""
+"""The README's Python client reads a real stream correctly (against fakegram), also when
+its connection is cut in the middle of an event."""
 
 from __future__ import annotations
 
@@ -53,6 +54,92 @@ async def test_the_readme_client_reads_every_message(env):
         lambda: list(history(base, "alice", "readme_news", end_date="2024-12-31", chunk_size=7))
     )
     assert [m["message_id"] for m in messages] == world_ids(w.world, alice.id, news.peer)
+
+
+class CuttingProxy:
+    """A TCP proxy in front of the app that cuts each of its first `cuts` connections in
+    the middle of an event: after the `id:` line of the connection's `nth` batch and a
+    few bytes of that batch's `data:` line (the server writes `id:` before `data:`)."""
+
+    def __init__(self, port: int, *, cuts: int, nth: int):
+        self.port = port
+        self.cuts = cuts
+        self.nth = nth
+        self.connections = 0
+        self.cut_ids: list[str] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _serve(self, client_reader, client_writer) -> None:
+        cutting = self.connections < self.cuts
+        self.connections += 1
+        app_reader, app_writer = await asyncio.open_connection("127.0.0.1", self.port)
+        upstream = asyncio.create_task(self._pump(client_reader, app_writer))
+        received = b""
+        try:
+            while chunk := await app_reader.read(65536):
+                if not cutting:
+                    client_writer.write(chunk)
+                    await client_writer.drain()
+                    continue
+                received += chunk
+                cut = self._cut_point(received)
+                if cut is not None:
+                    client_writer.write(received[:cut])
+                    await client_writer.drain()
+                    return
+            client_writer.write(received if cutting else b"")
+        finally:
+            upstream.cancel()
+            app_writer.close()
+            client_writer.close()
+
+    def _cut_point(self, received: bytes) -> int | None:
+        """Where to cut: 10 bytes into the data line after the nth `id:` line."""
+        position = -1
+        for _ in range(self.nth):
+            position = received.find(b"\nid: ", position + 1)
+            if position < 0:
+                return None
+        line_end = received.find(b"\n", position + 1)
+        if line_end < 0 or len(received) < line_end + 12:
+            return None
+        assert received[line_end + 1 : line_end + 7] == b"data: "
+        self.cut_ids.append(received[position + 5 : line_end].decode().strip())
+        return line_end + 11
+
+    @staticmethod
+    async def _pump(reader, writer) -> None:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+
+
+async def test_the_readme_client_loses_nothing_when_cut_in_the_middle_of_an_event(env):
+    w, app, alice, news, _ = env
+    history = readme_client()
+    proxy = CuttingProxy(app.server.port, cuts=2, nth=3)
+    base = await proxy.start()
+    try:
+        messages = await asyncio.to_thread(
+            lambda: list(history(base, "alice", "readme_news", end_date="2024-12-31",
+                                 chunk_size=7))
+        )  # fmt: skip
+    finally:
+        await proxy.close()
+    assert len(proxy.cut_ids) == 2 and proxy.connections == 3
+    ids = [m["message_id"] for m in messages]
+    assert ids == world_ids(w.world, alice.id, news.peer)  # none lost, none twice
+    # each cut fell inside a batch the client had not received whole
+    assert [int(cut) for cut in proxy.cut_ids] == [ids[3 * 7 - 1], ids[5 * 7 - 1]]
 
 
 async def test_the_readme_client_raises_http_errors(env):
