@@ -188,3 +188,13 @@ def test_tgsc_auth_from_the_working_directory_uses_its_data_dir(tmp_path):
     listed = run_entrypoint("tgsc-auth", "--list", path=env_path, cwd=app)
     assert listed.returncode == 0, listed.stderr
     assert f"No accounts in {app / 'data' / 'sessions'}" in listed.stdout
+
+
+def test_the_readme_docker_example_sets_every_variable_it_uses():
+    readme = (ROOT / "README.rst").read_text()
+    section = readme[readme.index("\nDocker\n------\n") : readme.index("\nCredentials\n")]
+    commands = section.replace("\\\n", " ")
+    assigned = set(re.findall(r"^\s*([A-Z_][A-Z0-9_]*)=", commands, re.MULTILINE))
+    used = set(re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", commands))
+    assert used and used <= assigned, used - assigned
+    assert "tgsc-auth alice" in section and "docker run -it" in section
