@@ -253,3 +253,26 @@ async def test_a_shared_fill_failing_for_its_account_does_not_blame_the_other(fa
     assert bob_result.error["error"] == "telegram_error"  # not his session's fault
     again = await history(app, "shared_news", end_date=END, account="bob")
     assert again.message_ids == world_ids(w.world, alice.id, news.peer)
+
+
+async def test_a_late_follower_hears_only_flood_waits_still_running(fakegram, make_tgsc):
+    w, alice, (news,) = channel_world("news", count=1500)
+    server = await fakegram(w.world)
+    app = await make_tgsc(telegram=server, settings={"history_concurrency": 1})
+    server.faults.latency("messages.getHistory", 0.1)
+    server.faults.fail("messages.getHistory", 420, "FLOOD_WAIT_1", times=1)
+    service = app.app[HISTORY]
+    path, params = f"/api/v3/history/{news.peer}", {"end_date": END, "progress": "true"}
+    async with open_events(app, path, params=params) as (_, events):
+        first = [await anext(events)]
+        while first[-1].event is not None:  # up to the first messages, after the wait
+            first.append(await anext(events))
+        late = asyncio.create_task(history(app, news.peer, end_date=END, progress=True))
+        await wait_until(lambda: [fill.followers for fill in service.fills()] == [2])
+        rest = [event async for event in events]
+    assert first[0].event == "wait" and first[0].json() == {"seconds": 1}
+    assert rest[-1].event == "done"
+    late_result = await late
+    assert late_result.named("wait") == []  # that wait was over before it came
+    assert late_result.named("progress")  # it did follow the running fill
+    assert late_result.message_ids == world_ids(w.world, alice.id, news.peer)

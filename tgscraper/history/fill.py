@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,8 +93,8 @@ class GapFill:
         self.fetched = 0
         #: a guess of how many messages the whole range holds (None until known)
         self.estimated_total: int | None = None
-        #: every flood wait waited out so far, in seconds
-        self.waits: list[int] = []
+        #: every flood wait so far: (seconds, loop time when it is over)
+        self.waits: list[tuple[int, float]] = []
         self.error: BaseException | None = None
         self.done = False
         self.version = 0
@@ -135,8 +136,13 @@ class GapFill:
         self._changed.set()
         self._changed = asyncio.Event()
 
+    def waits_running(self) -> list[int]:
+        """Seconds left of the flood waits not over yet (what a follower joining now hears)."""
+        now = asyncio.get_running_loop().time()
+        return [math.ceil(until - now) for _, until in self.waits if until > now]
+
     def _note_wait(self, seconds: int) -> None:
-        self.waits.append(seconds)
+        self.waits.append((seconds, asyncio.get_running_loop().time() + seconds))
         self._notify()
 
     # -- the work ------------------------------------------------------------------

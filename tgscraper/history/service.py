@@ -218,6 +218,7 @@ class _Run:
         main = (start, min(end, horizon))
         tail = (max(start, horizon), end)
         order = [tail, main] if self.newest_first else [main, tail]
+        lease = self.cache.hold()  # kept open for the whole request (cache/manager.py)
         try:
             for low, high in order:
                 if low >= high:
@@ -231,6 +232,7 @@ class _Run:
                 forget_dialog(self.service.sessions, request.account, request.dialog.dialog_id)
             raise
         finally:
+            lease.release()
             for fill in self._followed:
                 fill.release()
             self._followed.clear()
@@ -289,7 +291,10 @@ class _Run:
     async def _follow(self, fill: GapFill, low: int, high: int) -> AsyncIterator[HistoryEvent]:
         """Stream ``[low, high)`` from the cache as ``fill`` claims it."""
         position = high if self.newest_first else low
-        waits_seen, fetched_seen = 0, 0
+        # flood waits over before this follower came are not its news: only those running
+        for seconds in fill.waits_running():
+            yield FloodWaitEvent(seconds)
+        waits_seen, fetched_seen = len(fill.waits), 0
         while True:
             version, finished = fill.version, fill.done  # claims seen after this are final
             extent = covering_extent(fill.claimed(), position, newest_first=self.newest_first)
@@ -300,7 +305,7 @@ class _Run:
                     async for event in events:
                         yield event
                 position = extent
-            for seconds in fill.waits[waits_seen:]:
+            for seconds, _ in fill.waits[waits_seen:]:
                 yield FloodWaitEvent(seconds)
             waits_seen = len(fill.waits)
             if fill.fetched != fetched_seen:
