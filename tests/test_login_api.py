@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
 
@@ -13,7 +14,7 @@ import pytest
 from tests.fakegram.methods.login import accept_login_token, login_state
 from tests.fakegram.world.builder import WorldBuilder
 from tgscraper.accounts import session_path
-from tgscraper.telegram.login.qr import QrStatus
+from tgscraper.telegram.login.qr import QrPolicy, QrStatus
 from tgscraper.telegram.login.session_files import read_user_id
 from tgscraper.web.appkeys import SESSIONS
 from tgscraper.web.auth import QR_LOGINS
@@ -125,6 +126,54 @@ async def test_qr_login_with_2fa_wrong_then_right(app, server):
     assert (await app.json("GET", "/api/v3/me", account="bob"))["username"] == "bob"
 
 
+async def test_the_2fa_password_is_never_logged_or_stored(app, server, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger: ours, aiohttp's, pyrogram's
+    wrong = "correct horse battery"
+    started = await start(app, "bob")
+    token = started["token"]
+    scanned(server, started, "bob")
+    await poll(app, token, lambda a: a["status"] == "password_required")
+    refused = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": wrong})
+    assert refused.status == 400 and wrong not in refused.text()
+    done = await app.json("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": PASSWORD})
+    assert done["status"] == "success" and PASSWORD not in str(done)
+
+    assert any(r.name.startswith("pyrogram") and r.levelno == logging.DEBUG for r in caplog.records)
+    for secret in (PASSWORD, wrong):
+        assert secret not in caplog.text
+        for record in caplog.records:
+            assert secret not in record.getMessage(), record.name
+    for path in app.data_dir.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+async def test_the_fifth_wrong_password_ends_the_login(app, server):
+    bob = server.world.account_by_username("bob")
+    started = await start(app, "bob")
+    token = started["token"]
+    scanned(server, started, "bob")
+    await poll(app, token, lambda a: a["status"] == "password_required")
+    entry = app.app[QR_LOGINS].get(token)
+    for tries_left in (4, 3, 2, 1):
+        wrong = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": "x"})
+        assert wrong.status == 400 and wrong.json()["error"] == "password_invalid"
+        assert f"({tries_left} tr" in wrong.json()["detail"]
+    last = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": "x"})
+    assert last.status == 400 and last.json()["error"] == "too_many_password_attempts"
+    assert "wrong 5 times" in last.json()["detail"]
+    # answered once the login had ended: final status, key logged out, client closed
+    assert entry.flow.status is QrStatus.ERROR and entry.flow.finished
+    assert entry.flow.error.code == "too_many_password_attempts"
+    assert not entry.flow._client.is_connected
+    assert all(key.user_id != bob.id for key in server.keys_on(2).values())
+    # that answer was the final report: the login is forgotten, nothing was saved
+    assert (await app.request("GET", f"/api/v3/auth/qr/{token}")).status == 404
+    again = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": "x"})
+    assert again.status == 404
+    assert not session_path(app.data_dir, "bob").exists()
+
+
 async def test_password_body_is_validated_and_a_pending_login_expects_none(app):
     started = await start(app, "bob")
     token = started["token"]
@@ -155,6 +204,18 @@ async def test_an_unread_final_status_is_forgotten_after_a_while(app, server):
     await entry.reaper  # nobody read it: forgotten once linger_s passed
     assert registry.get(started["token"]) is None
     assert (await app.request("GET", f"/api/v3/auth/qr/{started['token']}")).status == 404
+
+
+async def test_the_app_rotates_codes_every_25_s_unless_configured(app):
+    """The default policy is what the app uses (no 25 s wait: the policy is asserted)."""
+    registry = app.app[QR_LOGINS]
+    assert registry.policy == QrPolicy()
+    assert (registry.policy.rotate_every_s, registry.policy.timeout_s) == (25.0, 300.0)
+    started = await start(app, "newname")
+    flow = registry.get(started["token"]).flow
+    assert flow.policy.rotate_every_s == 25.0 and flow.policy.timeout_s == 300.0
+    # fakegram's tokens live 30 s: 5/6 of that is 25 s, the configured bound
+    assert 0 < flow.refresh_in <= 25.0 and 0 < started["expires_in"] <= 30
 
 
 async def test_the_code_rotates_while_pending(app, server):
@@ -287,7 +348,11 @@ async def test_unreachable_telegram_answers_502(make_tgsc, unused_tcp_port):
 
 
 async def test_api_key_guards_the_login_api(server, make_tgsc):
+    """The /login page is public (a static page with no data) and every call it makes
+    needs the key."""
     app = await make_tgsc(telegram=server, api_keys=("k1",), telegram_dc=("127.0.0.1", server.port))
+    page = await app.request("GET", "/login", api_key=None, account=None)
+    assert page.status == 200 and 'id="api-key"' in page.text()
     for method, path in (
         ("POST", "/api/v3/auth/qr"),
         ("GET", "/api/v3/auth/qr/" + "A" * 32),

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser import needs_browser, start_chromium
-from tests.fakegram.methods.login import accept_login_token
+from tests.fakegram.methods.login import accept_login_token, login_state
+from tests.fakegram.rpc import RpcError
 from tests.fakegram.world.builder import WorldBuilder
 from tgscraper.accounts import session_path
 
@@ -139,10 +140,20 @@ async def test_plain_account_logs_in_through_the_api_key(page, server, make_tgsc
 
 async def test_2fa_account_wrong_then_right_password(page, server, make_tgsc):
     app = await make_tgsc(telegram=server, telegram_dc=("127.0.0.1", server.port))
+    login_state(server).token_ttl = 1.5  # codes rotate about every second
     await asyncio.to_thread(page.driver.get, app.url("/login"))
     await asyncio.to_thread(page.type, "username", "bobby", submit="start")
-    qr_url = await asyncio.to_thread(page.shown_code)
-    accept(server, qr_url, "bob")
+    first = await asyncio.to_thread(page.shown_code)
+    # the page shows the new code by itself
+    qr_url = await asyncio.to_thread(page.shown_code, first)
+    assert qr_url != first and qr_url.startswith("tg://login?token=")
+    login_state(server).token_ttl = 30  # the next codes live long enough to be scanned
+    while True:
+        try:
+            accept(server, qr_url, "bob")
+            break
+        except RpcError:  # that code had expired meanwhile: scan the next one shown
+            qr_url = await asyncio.to_thread(page.shown_code, qr_url)
 
     hint = await asyncio.to_thread(page.visible_text, "password-hint")
     assert hint == "Hint: the usual"
