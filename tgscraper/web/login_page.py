@@ -1,9 +1,12 @@
 """GET /login: a page for people to log an account in by QR code (and 2FA password).
 
 The page (``login_static/``: HTML, JS and CSS shipped as package data, no external
-assets) drives the QR login API of ``tgscraper.web.auth``. Like /docs it holds no data
-and is public: when the server has TGSC_API_KEY, the page asks for the key and sends it
-with every API call, so a stranger still cannot start a login.
+assets) drives the QR login API of ``tgscraper.web.auth``. Like /docs it is public, and
+that is as safe as guarding it: it is the same static file for everyone, holds no data
+and does nothing by itself; what a login needs is the API, and every call the page makes
+carries the key it asks for (when the server has TGSC_API_KEY), so a stranger still
+cannot start a login. Guarding the page itself would only push the key into the URL (a
+browser cannot send a header with a page load), where logs and history keep it.
 """
 
 from __future__ import annotations
