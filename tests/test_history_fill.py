@@ -229,7 +229,7 @@ async def test_a_client_hanging_up_during_a_flood_wait_stops_the_fill(fakegram, 
     assert history_calls(server) == 1
 
 
-async def test_a_shared_fill_failing_for_its_account_does_not_blame_the_other(fakegram, make_tgsc):
+async def test_a_follower_of_another_accounts_failed_fill_fetches_the_rest(fakegram, make_tgsc):
     w = WorldBuilder(now=JAN_1 + 400 * DAY)
     alice = w.account("alice")
     w.account("bob")
@@ -249,10 +249,37 @@ async def test_a_shared_fill_failing_for_its_account_does_not_blame_the_other(fa
         rest = [event async for event in alice_events]
     assert rest[-1].event == "error"
     assert rest[-1].json()["error"] == "session_rejected"
-    bob_result = await bob
-    assert bob_result.error["error"] == "telegram_error"  # not his session's fault
-    again = await history(app, "shared_news", end_date=END, account="bob")
-    assert again.message_ids == world_ids(w.world, alice.id, news.peer)
+    bob_result = await bob  # her session's failure is not his: he fetches the rest himself
+    assert bob_result.message_ids == world_ids(w.world, alice.id, news.peer)
+    assert bob_result.done["total"] == 3000
+
+
+async def test_another_accounts_flood_wait_does_not_stop_a_follower(fakegram, make_tgsc):
+    w = WorldBuilder(now=JAN_1 + 400 * DAY)
+    alice = w.account("alice")
+    bob = w.account("bob")
+    news = w.channel("News", username="shared_news", members=[alice, bob])
+    w.fill(news, 1000, start=JAN_1, step=7)
+    server = await fakegram(w.world)
+    app = await make_tgsc(
+        telegram=server, settings={"history_concurrency": 1, "max_flood_wait_s": 5}
+    )
+    server.faults.latency("messages.getHistory", 0.1)
+    # each account may make 7 calls, then waits 60 s (too long): alice's fill stops
+    # part-way, bob's own calls fetch what it left
+    server.faults.flood("messages.getHistory", burst=7, refill_seconds=60)
+    path, params = f"/api/v3/history/{news.peer}", {"end_date": END}
+    async with open_events(app, path, params=params) as (_, alice_events):
+        first = await anext(alice_events)
+        assert first.event is None
+        bob_task = asyncio.create_task(history(app, news.peer, end_date=END, account="bob"))
+        service = app.app[HISTORY]
+        await wait_until(lambda: [fill.followers for fill in service.fills()] == [2])
+        rest = [event async for event in alice_events]
+    assert rest[-1].event == "error" and rest[-1].json()["error"] == "flood_wait"
+    bob_result = await bob_task
+    assert bob_result.status == 200 and bob_result.done is not None, bob_result.error
+    assert bob_result.message_ids == world_ids(w.world, bob.id, news.peer)
 
 
 async def test_a_late_follower_hears_only_flood_waits_still_running(fakegram, make_tgsc):

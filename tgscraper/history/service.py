@@ -204,6 +204,8 @@ class _Run:
         self.cache: DialogCache | None = None
         self._client: pyrogram.Client | None = None
         self._followed: list[GapFill] = []
+        #: where the last _follow stopped (its range's far end unless a fill failed)
+        self._followed_to = 0
 
     async def events(self) -> AsyncIterator[HistoryEvent]:
         request = self.request
@@ -284,12 +286,23 @@ class _Run:
             async with aclosing(source) as events:
                 async for event in events:
                     yield event
-            if fill is not None and fill in self._followed:
+            if fill is None:
+                continue
+            if fill in self._followed:
                 self._followed.remove(fill)
                 fill.release()
+            reached = self._followed_to
+            if reached != (start if self.newest_first else end):
+                # another account's fill failed part-way: this account fetches the rest
+                rest = (start, reached) if self.newest_first else (reached, end)
+                async with aclosing(self._gap(*rest)) as events:
+                    async for event in events:
+                        yield event
 
     async def _follow(self, fill: GapFill, low: int, high: int) -> AsyncIterator[HistoryEvent]:
-        """Stream ``[low, high)`` from the cache as ``fill`` claims it."""
+        """Stream ``[low, high)`` from the cache as ``fill`` claims it. When ``fill`` is
+        another account's and fails, stop where its claims ended (``_followed_to``): the
+        failure is that account's (its session, its flood wait), not this one's."""
         position = high if self.newest_first else low
         # flood waits over before this follower came are not its news: only those running
         for seconds in fill.waits_running():
@@ -311,10 +324,13 @@ class _Run:
             if fill.fetched != fetched_seen:
                 fetched_seen = fill.fetched
                 yield FillProgressEvent(fill.fetched, fill.estimated_total, fill.start, fill.end)
-            if position == (low if self.newest_first else high):
+            if position == (low if self.newest_first else high) or (
+                finished and fill.job.account != self.request.account
+            ):
+                self._followed_to = position
                 return
             if finished:
-                raise _fill_failure(fill, self.request.account)
+                raise _fill_failure(fill)
             await fill.wait_change(version)
 
     async def _read(self, low: int, high: int, from_telegram: bool) -> AsyncIterator[Messages]:
@@ -369,19 +385,11 @@ class _Run:
             yield Messages([found[key] for key in keys], [key[1] for key in keys], True)
 
 
-def _fill_failure(fill: GapFill, account: str) -> BaseException:
-    """What a follower of a failed fill raises. A Telegram error of a fill another account
-    runs (a shared channel) is reported as such, never as this account's own (the error
-    middleware would evict this account's session for the other's rejected one)."""
+def _fill_failure(fill: GapFill) -> BaseException:
+    """What a follower of a failed fill of its own account raises."""
     error = fill.error
     if error is None or isinstance(error, asyncio.CancelledError):
         return ApiError(503, "shutting_down", "The fill was stopped (the server is shutting down).")
-    if fill.job.account != account and isinstance(error, RPCError):
-        return ApiError(
-            502,
-            "telegram_error",
-            f"Fetching this chat through another account failed ({error.ID or error}); try again.",
-        )
     return error
 
 
