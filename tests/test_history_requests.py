@@ -10,7 +10,7 @@ from pyrogram import raw
 
 from tests.fakegram.world.builder import WorldBuilder
 from tests.history_support import DAY, JAN_1, history, world_ids
-from tgscraper.web.appkeys import SESSIONS
+from tgscraper.web.appkeys import CACHE, SESSIONS
 
 END = "2024-12-31"
 
@@ -104,6 +104,22 @@ async def test_saved_messages_by_the_accounts_own_id(env):
     env.w.post(env.w.saved(alice), "note to self", date=JAN_1 + 5 * DAY)
     result = await history(env.app, alice.id, end_date=END)
     assert [m["message"] for m in result.messages] == ["note to self"]
+
+
+async def test_saved_messages_are_described_alike_everywhere(env):
+    alice = env.peers["alice"]
+    env.w.post(env.w.saved(alice), "note to self", date=JAN_1 + 5 * DAY)
+    described = {"id": alice.id, "type": "saved", "title": "Saved Messages", "username": None}
+    path = f"/api/v3/dialogs/{alice.id}/cache"
+    before = await env.app.json("GET", path)
+    assert before["dialog"] == described
+    info = await env.app.json("GET", f"/api/v3/dialogs/{alice.id}")
+    assert (info["type"], info["title"], info.get("username")) == ("saved", "Saved Messages", None)
+    await history(env.app, alice.id, end_date=END)
+    after = await env.app.json("GET", path)
+    assert after["dialog"] == described and after["message_count"] == 1
+    cache = await env.app.app[CACHE].dialog(alice.id, "alice")
+    assert (await cache.summary())["dialog"] == described  # as stored by the fill too
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from aiohttp import web
 from pyrogram import raw
 
 from tgscraper.dialogs import DialogRef, PeerType, dialog_id_of, peer_type_of, raw_peer_id
+from tgscraper.search.entries import SAVED_MESSAGES_TITLE
 from tgscraper.telegram import gateway
 from tgscraper.telegram.convert import public_username
 from tgscraper.telegram.gateway import FloodPolicy
@@ -173,10 +174,8 @@ async def _check(
         dialog_id = dialog_id_of(peer)
     if dialog_id is None:
         raise ApiError(404, "not_found", "Telegram does not know that chat.")
-    if dialog_id == own_id:
-        return ResolvedDialog(
-            dialog_id, "user", peer, "saved", _full_name(me), getattr(me, "username", None)
-        )
+    if dialog_id == own_id:  # described as every endpoint describes it
+        return ResolvedDialog(dialog_id, "user", peer, "saved", SAVED_MESSAGES_TITLE, None)
     peer_type = peer_type_of(dialog_id)
     if peer_type == "channel":
         found = await gateway.get_channel(client, peer, policy)

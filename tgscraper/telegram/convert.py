@@ -55,6 +55,7 @@ from tgscraper.cache.records import (
     MessageRecord,
     PeerRow,
 )
+from tgscraper.search.entries import SAVED_MESSAGES_TITLE
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -321,6 +322,8 @@ def _dialog_info(dialog_id: int, users: _Users, chats: _Chats) -> DialogInfo | N
         user = users.get(dialog_id)
         if not isinstance(user, raw.types.User):
             return None
+        if user.is_self:  # the account's own chat: its Saved Messages
+            return DialogInfo(dialog_id, "saved", SAVED_MESSAGES_TITLE, None)
         title = _display_name(PeerRow(dialog_id, "user", user.first_name, user.last_name))
         return DialogInfo(dialog_id, "bot" if user.bot else "user", title, public_username(user))
     chat = chats.get(dialog_id)

@@ -156,8 +156,9 @@ async def cache_info(request: web.Request, *, path_params: dict[str, Any]) -> we
     if cache is None:  # never cached: do not create it
         return json_response(_empty_summary(dialog))
     summary = await cache.summary()
-    if summary.get("dialog") is None:
-        summary["dialog"] = _dialog_summary(dialog)
+    # as Telegram describes it now (the stored row is as of the last fill): the same
+    # description as GET /api/v3/dialogs/{dialog}, before and after anything is cached
+    summary["dialog"] = _dialog_summary(dialog)
     return json_response(summary)
 
 
