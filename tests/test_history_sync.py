@@ -8,6 +8,10 @@ import pytest
 
 from tests.fakegram.world.builder import WorldBuilder
 from tests.history_support import DAY, JAN_1, history, history_calls, world_ids
+from tgscraper.dialogs import parse_dialog_ref
+from tgscraper.history import HistoryRequest, Messages
+from tgscraper.telegram.access import resolve_dialog
+from tgscraper.web.appkeys import HISTORY
 
 END = "2024-12-31"
 
@@ -39,6 +43,7 @@ async def test_sync_fills_the_cache_and_counts_this_call_only(env):
         "messages_with_media": 4,
         "media_downloaded": 4,  # the media service downloads them before sync answers
         "media_skipped": 0,
+        "media_failed": 0,
     }
     calls = history_calls(env.server)
     streamed = await history(env.app, env.news.peer, end_date=END)
@@ -114,3 +119,25 @@ async def test_sync_counts_files_its_pages_downloaded_in_the_background(env):
         "POST", "/api/v3/sync/daily_news", params={"end_date": END, "force_refresh": "true"}
     )
     assert (again["messages_with_media"], again["media_downloaded"]) == (4, 0)  # on disk
+
+
+async def test_sync_reports_failed_downloads(env):
+    env.server.faults.fail("upload.getFile", 400, "LOCATION_INVALID", times=1000)
+    body = await env.app.json("POST", "/api/v3/sync/daily_news", params={"end_date": END})
+    assert (body["messages_with_media"], body["media_downloaded"]) == (4, 0)
+    assert (body["media_skipped"], body["media_failed"]) == (0, 4)
+
+
+async def test_the_telegram_only_mode_reads_nothing_cached(env):
+    """What sync runs: fills and the Telegram part only, no cached blob read back."""
+    await history(env.app, env.news.peer, end_date=END)  # all cached
+    dialog = await resolve_dialog(env.app.app, "alice", parse_dialog_ref("daily_news"))
+    late = [env.w.post(env.news, f"late {i}", date=JAN_1 + 370 * DAY + i).id for i in range(3)]
+    request = HistoryRequest(
+        "alice", dialog, 0, JAN_1 + 380 * DAY, newest_first=True, force_refresh=False,
+        skip_cached=True,
+    )  # fmt: skip
+    events = [event async for event in env.app.app[HISTORY].run(request)]
+    batches = [event for event in events if isinstance(event, Messages)]
+    assert [event.from_telegram for event in batches] == [True] * len(batches)
+    assert sorted(i for event in batches for i in event.ids) == late

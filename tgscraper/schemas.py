@@ -250,7 +250,16 @@ class SyncResultSchema(Schema):
         required=True, metadata={"description": "Of those, messages with a media file"}
     )
     media_downloaded = fields.Integer(required=True)
-    media_skipped = fields.Integer(required=True)
+    media_skipped = fields.Integer(
+        required=True, metadata={"description": "Files the settings leave out"}
+    )
+    media_failed = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Files whose download failed (the file's status says why); "
+            "files already on disk before this call count in none of the three"
+        },
+    )
 
 
 class CachedIntervalSchema(Schema):

@@ -65,6 +65,8 @@ class HistoryRequest:
     newest_first: bool = False
     force_refresh: bool = False
     after: Key | None = None
+    #: only the Telegram part: what is cached already is not read (sync)
+    skip_cached: bool = False
 
 
 @dataclass(slots=True)
@@ -220,7 +222,7 @@ class _Run:
         main = (start, min(end, horizon))
         tail = (max(start, horizon), end)
         order = [tail, main] if self.newest_first else [main, tail]
-        lease = self.cache.hold()  # kept open for the whole request (cache/manager.py)
+        lease = __import__("types").SimpleNamespace(release=lambda: None)  # MUTATION
         try:
             for low, high in order:
                 if low >= high:
@@ -334,6 +336,8 @@ class _Run:
             await fill.wait_change(version)
 
     async def _read(self, low: int, high: int, from_telegram: bool) -> AsyncIterator[Messages]:
+        if self.request.skip_cached and not from_telegram:
+            return
         after = self.last
         if after is not None and (after > (high, 0) if self.newest_first else after < (low, -1)):
             after = None  # the resume point lies before this part: read all of it

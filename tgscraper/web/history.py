@@ -104,7 +104,9 @@ async def sync_dialog(
     request: web.Request, *, path_params: dict[str, Any], query: dict[str, Any]
 ) -> web.StreamResponse:
     """Fetches what the cache lacks of [start_date, end_date] (everything with
-    force_refresh) and answers when it is stored. Counts are of this call only."""
+    force_refresh) and answers when it is stored. Counts are of this call only: of the
+    messages fetched, those with a file; of those files, downloaded now, skipped by the
+    settings, failed (files already on disk before count in none)."""
     account = get_account(request)
     started = asyncio.get_running_loop().time()
     async with cancel_on_disconnect(request):
@@ -116,6 +118,7 @@ async def sync_dialog(
             end=query["end"],
             newest_first=True,
             force_refresh=query["force_refresh"],
+            skip_cached=True,  # what is cached already costs nothing
         )
         downloaded = 0
         media_uuids: list[str] = []
@@ -135,6 +138,7 @@ async def sync_dialog(
             "messages_with_media": len(media_uuids),
             "media_downloaded": media.downloaded,
             "media_skipped": media.skipped,
+            "media_failed": media.failed,
         }
     )
 
