@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+import threading
 
 import aiosqlite
 import pytest
@@ -10,6 +11,7 @@ from tests.cache_support import CHANNEL, batch, cached_ids, record
 from tgscraper.cache.db import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    Database,
     SchemaError,
     immediate_transaction,
     open_database,
@@ -96,7 +98,10 @@ async def test_reopening_a_current_database_changes_nothing(tmp_path):
     await cache.close()
     database = await open_database(path)
     try:
-        assert await database.writer.execute_fetchall("SELECT message_id FROM messages") == [(1,)]
+        async with database.reader() as reader:
+            assert await reader.execute_fetchall("SELECT message_id FROM messages") == [(1,)]
+            assert await reader.execute_fetchall("PRAGMA user_version") == [(SCHEMA_VERSION,)]
+        assert database.connections == 1  # reading a current database needs no writer
     finally:
         await database.close()
 
@@ -159,3 +164,116 @@ async def test_a_transaction_interrupted_after_its_commit_reports_the_interrupti
                 raise RuntimeError("before commit")
         assert await connection.execute_fetchall("SELECT x FROM t") == [(1,)]
         assert not connection.in_transaction
+
+
+# -- connections: opened when needed, closed and reopened ------------------------------
+
+
+def sqlite_threads() -> int:
+    return sum("_connection_worker_thread" in thread.name for thread in threading.enumerate())
+
+
+async def current_database(path) -> None:
+    database = await open_database(path)
+    cache = DialogCache(database, MediaOwner(CHANNEL, None, "channel"), None)
+    await cache.write_batch(batch([record(1, T0), record(2, T0 + 1)]))
+    await database.close()
+
+
+async def test_connections_open_as_they_are_needed(tmp_path):
+    path = tmp_path / "x.db"
+    await current_database(path)
+    threads_before = sqlite_threads()
+    database = Database(path, readers=2)
+    assert database.connections == 0
+    await database.open()
+    assert database.connections == 1  # one reader checked the schema
+    assert sqlite_threads() == threads_before + 1
+    async with database.reader() as first:
+        assert database.connections == 1
+        async with database.reader() as second:  # two reads at once: a second reader
+            assert second is not first
+            assert database.connections == 2
+    async with database.reader():
+        assert database.connections == 2
+    with pytest.raises(RuntimeError, match="write_lock"):
+        _ = database.writer
+    async with database.write_lock:  # the first write opens the writer
+        await database.writer.execute("INSERT INTO coverage (start_ts, end_ts) VALUES (5, 6)")
+    assert database.connections == 3
+    assert sqlite_threads() == threads_before + 3
+    await database.close()
+    assert database.connections == 0
+    assert sqlite_threads() == threads_before
+
+
+async def test_reads_beyond_the_pool_wait_for_a_connection(tmp_path):
+    path = tmp_path / "x.db"
+    await current_database(path)
+    database = await open_database(path, readers=1)
+    try:
+        got = asyncio.Event()
+
+        async def read_count() -> int:
+            async with database.reader() as connection:
+                got.set()
+                return (await connection.execute_fetchall("SELECT count(*) FROM messages"))[0][0]
+
+        async with database.reader():
+            waiting = asyncio.ensure_future(read_count())
+            cancelled = asyncio.ensure_future(read_count())
+            await asyncio.sleep(0.05)
+            assert not got.is_set()  # no second connection: they wait for this one
+            cancelled.cancel()
+        assert await waiting == 2
+        assert cancelled.cancelled()
+        assert database.connections == 1
+        async with database.reader() as connection:  # the pool still works
+            assert await connection.execute_fetchall("SELECT 1") == [(1,)]
+    finally:
+        await database.close()
+
+
+async def test_close_waits_for_work_in_progress_and_the_next_use_reopens(tmp_path):
+    path = tmp_path / "x.db"
+    await current_database(path)
+    database = await open_database(path)
+    async with database.reader() as connection:
+        closing = database.start_close()
+        later = asyncio.ensure_future(_messages(database))  # arrives while closing
+        await asyncio.sleep(0.05)
+        assert not closing.done() and not later.done()
+        assert await connection.execute_fetchall("SELECT count(*) FROM messages") == [(2,)]
+    await closing
+    assert await later == [1, 2]  # waited for the close, then opened again
+    assert database.opens == 2
+    async with database.write_lock:
+        closing = database.start_close()
+        await asyncio.sleep(0.05)
+        assert not closing.done()
+        await database.writer.execute("DELETE FROM messages WHERE message_id = 1")
+    await closing
+    assert database.connections == 0
+    assert await _messages(database) == [2]
+    await database.close()
+
+
+async def test_leases_mark_a_database_busy(tmp_path):
+    database = await open_database(tmp_path / "x.db")
+    try:
+        assert not database.busy
+        with database.hold():
+            lease = database.hold()
+            assert database.busy
+        assert database.busy
+        lease.release()
+        lease.release()  # idempotent
+        assert not database.busy
+    finally:
+        await database.close()
+
+
+async def _messages(database: Database) -> list[int]:
+    async with database.reader() as connection:
+        rows = await connection.execute_fetchall("SELECT message_id FROM messages ORDER BY 1")
+    return [row[0] for row in rows]

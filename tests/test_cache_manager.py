@@ -1,12 +1,21 @@
-"""Where dialog databases live, open-once sharing, per-account isolation, the media index."""
+"""Where dialog databases live, one cache per dialog, per-account isolation, the media
+index; how many databases stay open (cap, idle closing, leases) and their threads."""
 
 import asyncio
+import gc
+import threading
 
 import pytest
+from pyrogram import raw
 
 from tests.cache_support import CHANNEL, batch, cached_ids, media_row, record
+from tests.fakegram.methods.history import get_history
+from tests.fakegram.tl import resolve_peer
+from tests.fakegram.world.builder import WorldBuilder
+from tests.history_support import DAY, JAN_1, history, world_ids
 from tgscraper.cache.manager import CacheManager
 from tgscraper.cache.media_index import MediaOwner
+from tgscraper.web.appkeys import CACHE
 
 T0 = 1_700_000_000
 USER = 777000
@@ -102,3 +111,221 @@ async def test_failed_open_is_retried(manager, tmp_path):
     blocker.unlink()
     cache = await manager.dialog(CHANNEL, None)
     assert await cached_ids(cache) == []
+
+
+# -- bounded open databases -------------------------------------------------------------
+
+
+def sqlite_threads() -> int:
+    """aiosqlite's worker threads in this process (one per open connection)."""
+    return sum("_connection_worker_thread" in thread.name for thread in threading.enumerate())
+
+
+def channel(i: int) -> int:
+    return CHANNEL - 1 - i
+
+
+async def touch(manager: CacheManager, dialog_id: int) -> None:
+    """Write and read one message of a dialog, as a short request would."""
+    async with manager.use(dialog_id, None) as cache:
+        await cache.write_batch(batch([record(1, T0, f"in {dialog_id}")], dialog_id=dialog_id))
+        assert await cached_ids(cache) == [1]
+
+
+async def wait_until(condition) -> None:
+    """Poll a condition (no timing asserted: a generous bound only stops a hung test)."""
+    async with asyncio.timeout(30):
+        while not condition():  # noqa: ASYNC110 (state of the manager, no event to wait on)
+            await asyncio.sleep(0.01)
+
+
+async def test_many_dialogs_keep_open_databases_and_threads_within_the_cap(tmp_path):
+    threads_before = sqlite_threads()
+    manager = CacheManager(tmp_path, max_open=8)
+    try:
+        for i in range(40):
+            await touch(manager, channel(i))
+            assert manager.open_databases <= 8 + 1  # + the one closing to make room
+        await manager.wait_closing()
+        assert manager.open_databases == 8
+        assert [i for i in range(40) if manager.is_open(channel(i), None)] == list(range(32, 40))
+        # a written and read dialog has a writer and one reader (the second opens on demand)
+        assert manager.open_connections == 8 * 2
+        # + the media index's connection
+        assert sqlite_threads() - threads_before == manager.open_connections + 1
+        for i in range(40):  # every one still serves its data (reopened as needed)
+            assert await cached_ids(await manager.dialog(channel(i), None)) == [1]
+        await manager.wait_closing()
+        assert manager.open_databases == 8
+    finally:
+        await manager.close()
+    assert manager.open_databases == manager.open_connections == 0
+    assert sqlite_threads() == threads_before
+
+
+async def test_many_concurrent_users_then_back_under_the_cap(tmp_path):
+    manager = CacheManager(tmp_path, max_open=4)
+    try:
+        await asyncio.gather(*(touch(manager, channel(i)) for i in range(30)))
+        await manager.wait_closing()
+        assert manager.open_databases <= 4
+    finally:
+        await manager.close()
+
+
+async def test_a_cache_in_use_is_never_closed_under_pressure(tmp_path):
+    manager = CacheManager(tmp_path, max_open=8)
+    try:
+        async with manager.use(CHANNEL, None) as cache:
+            await cache.write_batch(batch([record(i, T0 + i) for i in range(1, 201)]))
+            stream = cache.read_range(0, T0 + 1000, batch_size=10)
+            ids = (await anext(stream)).message_ids
+            for i in range(100):  # a slow reader: a hundred other dialogs between batches
+                await touch(manager, channel(i))
+                assert manager.is_open(CHANNEL, None)
+            await manager.wait_closing()
+            assert manager.open_databases <= 8 + 1  # the cap, and the one in use
+            ids += [i async for chunk in stream for i in chunk.message_ids]
+            assert ids == list(range(1, 201))
+            assert await manager.dialog(CHANNEL, None) is cache
+            assert cache.database.opens == 1  # never closed
+        for i in range(100, 108):  # released: it goes when it is the least recently used
+            await touch(manager, channel(i))
+        await manager.wait_closing()
+        assert not manager.is_open(CHANNEL, None)
+    finally:
+        await manager.close()
+
+
+async def test_a_closed_cache_reopens_with_the_same_data(tmp_path):
+    manager = CacheManager(tmp_path, max_open=2)
+    try:
+        cache = await manager.dialog(CHANNEL, None)
+        await cache.write_batch(batch([record(i, T0 + i) for i in (1, 2, 3)], [media_row(2, "m")]))
+        for i in range(3):
+            await touch(manager, channel(i))
+        await manager.wait_closing()
+        assert not manager.is_open(CHANNEL, None)
+        assert cache.database.connections == 0
+        assert await cached_ids(cache) == [1, 2, 3]  # the object kept: reopens by itself
+        assert manager.is_open(CHANNEL, None)
+        assert cache.database.opens == 2
+        assert await manager.dialog(CHANNEL, None) is cache
+        assert (await cache.media.get("m")).message_id == 2
+        await cache.write_batch(batch([record(4, T0 + 4)]))
+        assert await cached_ids(await manager.dialog(CHANNEL, None)) == [1, 2, 3, 4]
+    finally:
+        await manager.close()
+
+
+async def test_a_forgotten_cache_is_opened_afresh_with_the_same_data(tmp_path):
+    manager = CacheManager(tmp_path, max_open=1)
+    try:
+        await touch(manager, CHANNEL)
+        await touch(manager, channel(0))  # CHANNEL closed, and nobody holds its cache
+        await manager.wait_closing()
+        gc.collect()
+        assert not manager.is_open(CHANNEL, None)
+        assert await cached_ids(await manager.dialog(CHANNEL, None)) == [1]
+    finally:
+        await manager.close()
+
+
+async def test_idle_databases_close_and_held_ones_stay(tmp_path):
+    manager = CacheManager(tmp_path, idle_timeout=0.05)
+    try:
+        held = await manager.dialog(CHANNEL, None)
+        with held.hold():
+            await touch(manager, channel(0))  # used after `held`: expires later
+            await wait_until(lambda: not manager.is_open(channel(0), None))
+            assert manager.is_open(CHANNEL, None)
+            assert held.database.opens == 1
+        await wait_until(lambda: manager.open_databases == 0)
+        assert manager.open_connections == 0
+        await touch(manager, channel(0))  # and the next use opens again
+        assert manager.is_open(channel(0), None)
+    finally:
+        await manager.close()
+
+
+async def test_shutdown_closes_everything_after_the_write_in_progress(tmp_path):
+    threads_before = sqlite_threads()
+    manager = CacheManager(tmp_path)
+    for i in range(5):
+        await touch(manager, channel(i))
+    cache = await manager.dialog(CHANNEL, None)
+    lease = cache.hold()
+    async with cache.database.write_lock:
+        closing = asyncio.ensure_future(manager.close())
+        await asyncio.sleep(0.05)
+        assert not closing.done()  # waits for the write lock to be released
+        await cache.database.writer.execute("INSERT INTO coverage (start_ts, end_ts) VALUES (1, 2)")
+    await closing
+    lease.release()
+    assert manager.open_databases == manager.open_connections == 0
+    assert sqlite_threads() == threads_before
+    with pytest.raises(RuntimeError, match="closed"):
+        await cache.coverage()
+    with pytest.raises(RuntimeError, match="closed"):
+        await manager.dialog(channel(0), None)
+    again = CacheManager(tmp_path)
+    try:
+        assert await (await again.dialog(CHANNEL, None)).coverage() == [(1, 2)]
+    finally:
+        await again.close()
+
+
+# -- through the app: a stream keeps its database while others come and go --------------
+
+
+async def test_a_history_stream_keeps_its_database_while_a_hundred_others_are_read(
+    fakegram, make_tgsc
+):
+    w = WorldBuilder(now=JAN_1 + 400 * DAY)
+    alice = w.account("alice")
+    slow = w.channel("Slow", username="slow_feed", members=[alice])
+    w.fill(slow, 300, start=JAN_1, step=60)
+    others = []
+    for i in range(100):
+        other = w.channel(f"Other {i}", username=f"other_{i}", members=[alice])
+        w.fill(other, 2, start=JAN_1 + i, step=60)
+        others.append(other.peer)
+    server = await fakegram(w.world)
+    app = await make_tgsc(telegram=server)
+    manager = app.app[CACHE]
+    asked, go_on = asyncio.Event(), asyncio.Event()
+
+    async def gated(ctx, request):
+        """The slow chat's history waits until the others were read."""
+        if resolve_peer(ctx.world, ctx.require_user(), request.peer) == slow.peer:
+            asked.set()
+            async with asyncio.timeout(60):
+                await go_on.wait()
+        return await get_history(ctx, request)
+
+    server.set_handler(raw.functions.messages.GetHistory, gated)
+    stream = asyncio.ensure_future(history(app, slow.peer, end_date="2025-01-31"))
+    async with asyncio.timeout(60):
+        await asyncio.wait(
+            [asyncio.ensure_future(asked.wait()), stream], return_when="FIRST_COMPLETED"
+        )
+    assert asked.is_set(), stream.result().body
+    threads_before = sqlite_threads()
+    readers = asyncio.Semaphore(4)
+
+    async def read(peer: int) -> None:
+        async with readers:
+            result = await history(app, peer, end_date="2025-01-31")
+        assert result.message_ids == world_ids(w.world, alice.id, peer)
+
+    await asyncio.gather(*(read(peer) for peer in others))
+    await manager.wait_closing()
+    assert manager.is_open(slow.peer, None)
+    assert manager.open_databases <= manager.max_open + 1  # the cap, and the one in use
+    assert sum(manager.is_open(peer, None) for peer in others) <= manager.max_open
+    assert sqlite_threads() - threads_before <= manager.open_connections
+    go_on.set()
+    result = await stream
+    assert result.message_ids == world_ids(w.world, alice.id, slow.peer)
+    assert result.done["from_telegram"] == 300
+    assert (await manager.dialog(slow.peer, None)).database.opens == 1

@@ -1,29 +1,60 @@
-"""One dialog's SQLite database: connections, pragmas, schema and migrations.
+"""One dialog's SQLite database: its connections and their lifecycle, pragmas.
 
-A :class:`Database` holds one writer connection (every write of the dialog goes through
-it, serialised by :attr:`Database.write_lock`) and a small pool of reader connections.
-WAL lets readers run while a write transaction is open, so a stream reading the cache is
-never blocked by a fill writing it.
+A :class:`Database` holds at most one writer connection (every write of the dialog goes
+through it, serialised by :attr:`Database.write_lock`) and a small pool of reader
+connections. WAL lets readers run while a write transaction is open, so a stream reading
+the cache is never blocked by a fill writing it.
 
-The schema version is ``PRAGMA user_version``: the number of entries of ``MIGRATIONS``
-applied. Opening a database applies the missing ones in one transaction; a database from
-a newer tgscraper (a version we do not know) is refused rather than guessed at. A migration
-that changes the message JSON must re-encode ``messages.json`` from the columns
-(``MessageRecord.from_row``), which is why every record field is also a column.
+Connections are opened when needed and can all be closed at any time nothing runs on
+them: the first use checks the schema on one connection (the writer when it must
+migrate, else the first reader), the writer opens on the first write, a second reader
+only when two reads overlap. Each connection is a worker thread (aiosqlite) and a few
+open files, so a server touching hundreds of dialogs must not keep them all:
+:meth:`Database.close` waits for the reads and writes in progress and closes every
+connection, and the next use opens again, transparently. Who closes, and when, is the
+owner's decision (``manager.py``: a cap on open databases, idle closing), told through
+:class:`Lifecycle`; ``hold()`` leases mark a database in use between operations (a
+stream, a fill, a download) so that the owner leaves it open.
+
+Operations never nest: code holding a reader or the write lock never asks this database
+for another (a close waiting for the first would wait forever).
+
+The schema and its migrations are ``schema.py`` (names re-exported here).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Protocol
 
 import aiosqlite
 
-from tgscraper.cache.records import MEDIA_STATUSES
+from tgscraper.cache.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SchemaError,
+    immediate_transaction,
+    migrate,
+)
+
+__all__ = [
+    "MIGRATIONS",
+    "READERS",
+    "SCHEMA_VERSION",
+    "Database",
+    "Lease",
+    "Lifecycle",
+    "SchemaError",
+    "immediate_transaction",
+    "migrate",
+    "open_database",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,205 +69,303 @@ _PRAGMAS = (
     "PRAGMA temp_store=MEMORY",
 )
 
-_STATUSES = ", ".join(f"'{status}'" for status in MEDIA_STATUSES)
 
-# Version 1: the first schema.
-_V1 = f"""
-CREATE TABLE dialog (
-    id INTEGER PRIMARY KEY,
-    type TEXT,
-    title TEXT,
-    username TEXT
-);
-CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    first_name TEXT,
-    last_name TEXT,
-    username TEXT
-);
-CREATE TABLE messages (
-    message_id INTEGER PRIMARY KEY,
-    date INTEGER NOT NULL,
-    edit_date INTEGER,
-    sender_id INTEGER,
-    first_name TEXT,
-    last_name TEXT,
-    username TEXT,
-    message TEXT,
-    reply_to INTEGER,
-    reply_quote_text TEXT,
-    reply_quote_offset INTEGER,
-    post_author TEXT,
-    is_forwarded INTEGER NOT NULL DEFAULT 0,
-    forwarded_from_channel_id INTEGER,
-    forwarded_from_user_id INTEGER,
-    forwarded_from_name TEXT,
-    forwarded_from_date INTEGER,
-    media_type TEXT,
-    media_uuid TEXT,
-    media_size INTEGER,
-    media_original_filename TEXT,
-    views INTEGER,
-    forwards INTEGER,
-    replies INTEGER,
-    grouped_id INTEGER,
-    action TEXT,
-    action_data TEXT,
-    json BLOB NOT NULL
-);
-CREATE INDEX messages_by_date ON messages (date, message_id);
-CREATE TABLE media_files (
-    uuid TEXT PRIMARY KEY,
-    message_id INTEGER NOT NULL REFERENCES messages (message_id) ON DELETE CASCADE,
-    file_key TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    size INTEGER,
-    mime_type TEXT,
-    original_filename TEXT,
-    file_path TEXT,
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ({_STATUSES})),
-    reason TEXT,
-    dc_id INTEGER NOT NULL,
-    location_kind TEXT NOT NULL CHECK (location_kind IN ('photo', 'document')),
-    file_id INTEGER NOT NULL,
-    access_hash INTEGER NOT NULL,
-    file_reference BLOB NOT NULL,
-    thumb_size TEXT NOT NULL DEFAULT '',
-    UNIQUE (message_id, file_key)
-);
-CREATE TABLE coverage (
-    start_ts INTEGER NOT NULL,
-    end_ts INTEGER NOT NULL,
-    CHECK (start_ts < end_ts)
-);
-CREATE INDEX coverage_by_start ON coverage (start_ts);
-"""
+class Lifecycle(Protocol):
+    """What the owner of a :class:`Database` is told (``CacheManager``). Called
+    synchronously; ``opening`` may raise to refuse the open (the owner is closed)."""
 
-# Version 2: when each message row was last written from Telegram (cache summary,
-# staleness), and media lookups by download state (the media queue, summaries).
-_V2 = """
-ALTER TABLE messages ADD COLUMN fetched_at INTEGER;
-CREATE INDEX media_files_by_status ON media_files (status);
-"""
+    def opening(self, database: Database) -> None: ...
 
-Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
-SCHEMA_VERSION = len(MIGRATIONS)
+    def idle(self, database: Database) -> None:
+        """Nothing runs on the database and nobody holds it any more."""
 
-
-class SchemaError(RuntimeError):
-    """The database file was written by a newer tgscraper (or is not ours)."""
+    def closed(self, database: Database) -> None: ...
 
 
 class Database:
-    """The connections of one dialog database (open with :func:`open_database`)."""
+    """One dialog database's connections (see the module docstring).
 
-    def __init__(
-        self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
-    ):
+    ``reader()`` and ``write_lock`` are the operations; ``hold()`` leases; ``close()``
+    closes (the next operation reopens). ``busy`` is what an owner must not close."""
+
+    def __init__(self, path: Path, *, readers: int = READERS, lifecycle: Lifecycle | None = None):
+        if readers < 1:
+            raise ValueError("A database needs at least one reader connection.")
         self.path = path
-        self.writer = writer
-        self.write_lock = asyncio.Lock()
-        self._readers = readers
-        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        for reader in readers:
-            self._idle.put_nowait(reader)
+        self.max_readers = readers
+        self.lifecycle = lifecycle
+        #: ``async with database.write_lock:`` then use ``database.writer``
+        self.write_lock = _WriteAccess(self)
+        #: when an operation or a lease last ended (``time.monotonic()``)
+        self.last_used = time.monotonic()
+        #: how many times the connections were opened (reopens after a close included)
+        self.opens = 0
+        self._writer: aiosqlite.Connection | None = None
+        self._mutex = asyncio.Lock()
+        self._readers: list[aiosqlite.Connection] = []
+        self._idle: list[aiosqlite.Connection] = []
+        self._waiting: collections.deque[asyncio.Future[aiosqlite.Connection]] = collections.deque()
+        self._new_readers = 0
+        self._active = 0
+        self._leases = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+        self._open = False
+        self._opening: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task] = set()
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        """Connections are open (or being opened or closed)."""
+        return self._open or self._opening is not None or self._closing is not None
+
+    @property
+    def connections(self) -> int:
+        """Open connections (each one a thread)."""
+        return len(self._readers) + (self._writer is not None)
+
+    @property
+    def busy(self) -> bool:
+        """Held by a lease, an operation running, or opening/closing: not to be closed."""
+        return bool(self._leases or self._active or self._opening or self._closing)
+
+    @property
+    def writer(self) -> aiosqlite.Connection:
+        """The writer connection: use it inside ``async with write_lock`` (which opens it)."""
+        if self._writer is None:
+            raise RuntimeError(f"No writer is open on {self.path}: enter write_lock first.")
+        return self._writer
+
+    # -- operations --------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
         """Borrow a reader connection for one or a few queries (never across a yield to
         a slow consumer: return it between batches so other streams can read)."""
-        connection = await self._idle.get()
+        await self._begin()
         try:
-            yield connection
+            connection = await self._borrow()
+            try:
+                yield connection
+            finally:
+                self._give_back(connection)
         finally:
-            self._idle.put_nowait(connection)
+            self._end()
+
+    def hold(self) -> Lease:
+        """Mark the database in use until the lease is released (``with`` or
+        ``release()``): its owner will not close it in the meantime."""
+        self._leases += 1
+        return Lease(self)
+
+    async def open(self) -> None:
+        """Open (check the schema, create the file if needed); nothing if already open."""
+        while True:
+            if self._closing is not None:
+                await asyncio.shield(self._closing)
+            elif self._open:
+                return
+            else:
+                if self._opening is None:
+                    self._opening = asyncio.ensure_future(self._open_connections())
+                await asyncio.shield(self._opening)
 
     async def close(self) -> None:
-        """Close every connection, after a write in progress (an orphaned, shielded page
-        write) has committed. A failure to close one connection never leaves the others
-        open: their worker threads would keep the process from exiting."""
-        async with self.write_lock:
-            for connection in (self.writer, *self._readers):
+        """Close every connection once the reads and writes in progress are done (an
+        orphaned, shielded page write commits first). A failure to close one connection
+        never leaves the others open: their worker threads would keep the process from
+        exiting. The next operation opens the database again."""
+        await asyncio.shield(self.start_close())
+
+    def start_close(self) -> asyncio.Task[None]:
+        """Begin closing now (operations arriving from here on wait, then reopen)."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close_connections())
+        return self._closing
+
+    # -- inside ------------------------------------------------------------------------
+
+    async def _begin(self) -> None:
+        while not self._open or self._closing is not None:
+            await self.open()
+        self._active += 1
+        self._quiet.clear()
+
+    def _end(self) -> None:
+        self._active -= 1
+        self.last_used = time.monotonic()
+        if self._active == 0:
+            self._quiet.set()
+            self._now_idle()
+
+    def _release_lease(self) -> None:
+        self._leases -= 1
+        self.last_used = time.monotonic()
+        self._now_idle()
+
+    def _now_idle(self) -> None:
+        if not self.busy and self.lifecycle is not None:
+            self.lifecycle.idle(self)
+
+    async def _borrow(self) -> aiosqlite.Connection:
+        if self._idle:
+            return self._idle.pop()
+        if len(self._readers) + self._new_readers < self.max_readers:
+            self._new_readers += 1
+            try:
+                connection = await self._connect(query_only=True)
+            finally:
+                self._new_readers -= 1
+            self._readers.append(connection)
+            return connection
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._give_back(waiter.result())
+            else:
+                self._waiting.remove(waiter)
+            raise
+
+    def _give_back(self, connection: aiosqlite.Connection) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+    async def _connect(self, *, query_only: bool) -> aiosqlite.Connection:
+        """A new connection, opened by a task of its own: a caller cancelled while it
+        opens leaves a connection nobody owns, which the task then closes."""
+        task = asyncio.ensure_future(_connect(self.path, query_only=query_only))
+        self._track(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(self._close_orphan)
+            raise
+
+    def _close_orphan(self, task: asyncio.Task[aiosqlite.Connection]) -> None:
+        if not task.cancelled() and task.exception() is None:
+            self._track(asyncio.ensure_future(task.result().close()))
+
+    def _track(self, task: asyncio.Task) -> None:
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _open_connections(self) -> None:
+        try:
+            if self.lifecycle is not None:
+                self.lifecycle.opening(self)
+            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+            connection = await _connect(self.path, query_only=False)
+            try:
+                ((version,),) = await connection.execute_fetchall("PRAGMA user_version")
+                if version == SCHEMA_VERSION:  # the usual case: a reader is all it needs yet
+                    await connection.execute("PRAGMA query_only=ON")
+                    self._readers.append(connection)
+                    self._idle.append(connection)
+                else:
+                    await migrate(connection)
+                    self._writer = connection
+            except BaseException:
+                await connection.close()
+                raise
+            self._open = True
+            self.opens += 1
+            self.last_used = time.monotonic()
+        finally:
+            self._opening = None
+
+    async def _close_connections(self) -> None:
+        try:
+            if self._opening is not None:
+                await asyncio.wait([self._opening])
+            await self._quiet.wait()
+            while self._pending:
+                await asyncio.wait(set(self._pending))
+            connections = [*self._readers, *([self._writer] if self._writer else [])]
+            self._writer, self._readers, self._idle, self._open = None, [], [], False
+            for connection in connections:
                 try:
                     await connection.close()
                 except Exception:
                     log.exception("Could not close a connection to %s", self.path)
+        finally:
+            self._closing = None
+            if self.lifecycle is not None:
+                self.lifecycle.closed(self)
 
 
-@contextlib.asynccontextmanager
-async def immediate_transaction(connection: aiosqlite.Connection) -> AsyncIterator[None]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any failure or cancellation.
+class Lease:
+    """A database marked in use (:meth:`Database.hold`); ``release()`` is idempotent."""
 
-    aiosqlite runs statements in order on the connection's thread, and a statement whose
-    awaiting task was cancelled still runs there: a cancellation can arrive after COMMIT
-    (or before BEGIN) really ran. The ROLLBACK is queued behind them, and its "no
-    transaction is active" is then expected, not an error to replace the real one.
-    """
-    try:
-        await connection.execute("BEGIN IMMEDIATE")
-        yield
-        await connection.execute("COMMIT")
-    except BaseException:
+    def __init__(self, database: Database):
+        self._database: Database | None = database
+
+    def release(self) -> None:
+        if self._database is not None:
+            database, self._database = self._database, None
+            database._release_lease()
+
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class _WriteAccess:
+    """``async with database.write_lock``: the writer to oneself (opened if need be)."""
+
+    def __init__(self, database: Database):
+        self._database = database
+
+    def locked(self) -> bool:
+        return self._database._mutex.locked()
+
+    async def __aenter__(self) -> None:
+        database = self._database
+        await database._begin()
         try:
-            await connection.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            if "no transaction is active" not in str(exc):
+            await database._mutex.acquire()
+            try:
+                if database._writer is None:
+                    database._writer = await database._connect(query_only=False)
+            except BaseException:
+                database._mutex.release()
                 raise
-        raise
+        except BaseException:
+            database._end()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._database._mutex.release()
+        self._database._end()
 
 
 async def open_database(path: Path, *, readers: int = READERS) -> Database:
     """Open (creating if needed) a dialog database, migrated to ``SCHEMA_VERSION``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = await _connect(path)
-    opened = [writer]
-    try:
-        await migrate(writer)
-        for _ in range(readers):
-            reader = await _connect(path)
-            opened.append(reader)
-            await reader.execute("PRAGMA query_only=ON")
-    except BaseException:
-        for connection in opened:
-            await connection.close()
-        raise
-    return Database(path, writer, opened[1:])
+    database = Database(path, readers=readers)
+    await database.open()
+    return database
 
 
-async def migrate(connection: aiosqlite.Connection) -> int:
-    """Apply the missing migrations in one transaction; returns the version found."""
-    async with immediate_transaction(connection):
-        ((found,),) = await connection.execute_fetchall("PRAGMA user_version")
-        if found > SCHEMA_VERSION:
-            raise SchemaError(
-                f"Cache database schema version {found} is newer than this tgscraper "
-                f"supports ({SCHEMA_VERSION}); upgrade tgscraper to use it."
-            )
-        for migration in MIGRATIONS[found:]:
-            if isinstance(migration, str):
-                for statement in _statements(migration):
-                    await connection.execute(statement)
-            else:
-                await migration(connection)
-        if found != SCHEMA_VERSION:
-            await connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    return found
-
-
-async def _connect(path: Path) -> aiosqlite.Connection:
+async def _connect(path: Path, *, query_only: bool) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves.
     connection = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     try:
         for pragma in _PRAGMAS:
             await connection.execute(pragma)
+        if query_only:
+            await connection.execute("PRAGMA query_only=ON")
     except BaseException:
         await connection.close()
         raise
     return connection
-
-
-def _statements(script: str) -> list[str]:
-    # executescript() would COMMIT our transaction first; run statement by statement.
-    return [statement.strip() for statement in script.split(";") if statement.strip()]

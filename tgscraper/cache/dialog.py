@@ -1,7 +1,9 @@
 """``DialogCache``: everything one dialog's cache offers, behind one object.
 
-Obtain it from ``CacheManager.dialog(dialog_id, account)`` (opened once, shared, closed by
-the manager). Methods:
+Obtain it from ``CacheManager.dialog(dialog_id, account)`` or ``CacheManager.use(...)``
+(one per dialog, shared). Its database may be closed by the manager whenever nothing runs
+on it and nobody holds it (``manager.py``), and reopens on the next call: keep the object
+as long as you like, and hold a lease while you work on it. Methods:
 
 * ``await gaps(start, end) -> [(start, end), ...]`` — uncovered parts of ``[start, end)``.
 * ``await coverage() -> [(start, end), ...]`` — the merged coverage intervals.
@@ -14,6 +16,8 @@ the manager). Methods:
 * ``await summary() -> dict`` — for ``GET /api/v3/dialogs/{dialog}/cache``.
 * ``media`` — ``MediaFiles``: get / find / set_status / set_location (``media_files.py``).
 * ``directory`` / ``media_dir`` — where the database and its downloaded files live.
+* ``hold() -> Lease`` — ``with cache.hold():`` (or ``lease.release()`` later): in use,
+  not to be closed by the manager, between operations too (a stream, a fill, a download).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 from tgscraper.cache import coverage, reader
 from tgscraper.cache.coverage import Claim
-from tgscraper.cache.db import Database
+from tgscraper.cache.db import Database, Lease
 from tgscraper.cache.media_files import MediaFiles
 from tgscraper.cache.media_index import MediaIndex, MediaOwner
 from tgscraper.cache.reader import CachedBatch, Key
@@ -80,5 +84,9 @@ class DialogCache:
     async def summary(self) -> dict[str, Any]:
         return {"dialog_id": self.dialog_id, **await reader.summary(self.database)}
 
+    def hold(self) -> Lease:
+        return self.database.hold()
+
     async def close(self) -> None:
+        """Close the database's connections now (the next call reopens them)."""
         await self.database.close()
