@@ -222,7 +222,7 @@ class _Run:
         main = (start, min(end, horizon))
         tail = (max(start, horizon), end)
         order = [tail, main] if self.newest_first else [main, tail]
-        lease = __import__("types").SimpleNamespace(release=lambda: None)  # MUTATION
+        lease = self.cache.hold()  # kept open for the whole request (cache/manager.py)
         try:
             for low, high in order:
                 if low >= high:
