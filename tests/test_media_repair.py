@@ -3,11 +3,14 @@ does with repair_media on (fakegram, real HTTP)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from pyrogram import raw
 
 from tests.fakegram.methods.upload import get_file
 from tests.fakegram.rpc import RpcError
 from tests.media_support import (
+    JAN_1,
     MIB,
     by_kind,
     digest_of,
@@ -18,6 +21,9 @@ from tests.media_support import (
     sha256,
     wait_for_status,
 )
+from tgscraper.web.appkeys import CACHE, MEDIA
+
+DAY = 86_400
 
 
 def _fail_file(server, file_id: int) -> None:
@@ -111,3 +117,46 @@ async def test_repair_needs_access_to_the_chat(fakegram, make_tgsc):
     assert refused.status in (403, 404)
     empty = await tgsc.json("POST", f"/api/v3/media/repair/{vault.peer}")
     assert empty == {"queued": 0, "already_present": 0, "still_skipped": 0}
+
+
+async def test_reviews_of_a_chat_queue_their_ranges_and_remember_them(fakegram, make_tgsc):
+    world = media_world()
+    days = [JAN_1 + k * DAY for k in range(4)]
+    files = {f"day{k}": world.w.document(2 * MIB, file_name=f"day{k}.bin") for k in range(4)}
+    for day, (kind, file) in zip(days, files.items(), strict=True):
+        post_files(world, {kind: file}, start=day)
+    server = await fakegram(world.w.world)
+    settings = {"max_media_size_mb": 1, "media_concurrency": 1}
+    tgsc = await make_tgsc(telegram=server, settings=settings)
+    uuids = {k: m["media_uuid"] for k, m in by_kind(world, await read_history(tgsc)).items()}
+    for uuid in uuids.values():
+        await wait_for_status(tgsc, uuid, "skipped_by_size")
+    await tgsc.json("PATCH", "/api/v3/settings", json={"max_media_size_mb": 3})
+    service = tgsc.app[MEDIA]
+    cache = await tgsc.app[CACHE].dialog(world.channel.peer, "alice")
+
+    # two ranges at once (the first review has not even started): neither is dropped
+    service.review("alice", cache, days[0], days[1])
+    service.review("alice", cache, days[1], days[2])
+    day0 = await wait_for_status(tgsc, uuids["day0"], "downloaded")
+    await wait_for_status(tgsc, uuids["day1"], "downloaded")
+
+    # what was reviewed under these settings is not looked at again: day 0's file, lost
+    # on disk, stays lost while days 0-2 are reviewed (only day 2 is new) and then day 3
+    # (reviews of a chat run in turn, downloads one at a time in queue order: had day 0
+    # been queued, it would be on disk before day 3)
+    lost = tgsc.data_dir / day0["file_path"]
+    lost.unlink()
+    service.review("alice", cache, days[0], days[3])
+    service.review("alice", cache, days[3], days[3] + DAY)
+    await wait_for_status(tgsc, uuids["day2"], "downloaded")
+    await wait_for_status(tgsc, uuids["day3"], "downloaded")
+    assert not lost.exists()
+
+    # a settings change forgets it: serving day 0 again reviews it, and the file comes back
+    await tgsc.json("PATCH", "/api/v3/settings", json={"max_media_size_mb": 4})
+    await read_history(tgsc, start_date="2024-01-01", end_date="2024-01-01")
+    async with asyncio.timeout(60):
+        while not lost.exists():  # noqa: ASYNC110 - a file a background task writes
+            await asyncio.sleep(0.05)
+    assert sha256(lost) == digest_of(files["day0"])

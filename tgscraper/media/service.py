@@ -46,6 +46,7 @@ from tgscraper.media import policy
 from tgscraper.media.downloader import DownloadOptions
 from tgscraper.media.fetcher import FileFetcher, MediaGone, present
 from tgscraper.media.partfile import remove_orphans
+from tgscraper.media.reviews import ChatReviews, ReviewLog
 from tgscraper.settings import SettingsStore
 from tgscraper.telegram.sessions import SessionManager
 
@@ -105,7 +106,7 @@ class MediaService:
         self._downloads: dict[str, _Download] = {}
         self._finished: OrderedDict[str, float] = OrderedDict()
         self._pools: dict[str, _Pool] = {}
-        self._reviews: set[tuple[str, int]] = set()
+        self._reviews = ReviewLog()
         self._tasks: set[asyncio.Task] = set()
         self._closed = False
 
@@ -156,12 +157,16 @@ class MediaService:
 
     def review(self, account: str, cache: DialogCache, start: int, end: int) -> None:
         """Serving cached history: with ``repair_media`` on, queue in the background what
-        was skipped and is allowed now, and files missing on disk, in ``[start, end)``."""
-        key = (account, cache.dialog_id)
-        if self._closed or not self._settings.current.repair_media or key in self._reviews:
+        was skipped and is allowed now, and files missing on disk, in ``[start, end)``.
+        Ranges wait their turn per chat; a range already reviewed under the current
+        settings is not looked at again (``reviews.py``)."""
+        settings = self._settings.current
+        if self._closed or not settings.repair_media:
             return
-        self._reviews.add(key)
-        self._spawn(self._review(account, cache, start, end, key))
+        chat = self._reviews.of(account, cache.dialog_id)
+        if chat.add((start, end), settings) and not chat.running:
+            chat.running = True
+            self._spawn(self._review(account, cache, chat))
 
     async def close(self) -> None:
         """Cancel every download and task (shutdown); parts written so far stay."""
@@ -221,17 +226,22 @@ class MediaService:
         await _record_skip(cache, media, verdict)
         return False
 
-    async def _review(
-        self, account: str, cache: DialogCache, start: int, end: int, key: tuple[str, int]
-    ) -> None:
+    async def _review(self, account: str, cache: DialogCache, chat: ChatReviews) -> None:
+        """Work through the chat's queued ranges (one review per chat at a time)."""
         try:
-            async for batch in cache.media.scan(statuses=REVIEWED, start=start, end=end):
-                on_disk = await present(cache, batch)
-                for media in batch:
-                    if media.uuid not in self._downloads and media.uuid not in on_disk:
-                        await self._reconsider(account, cache, media)
+            while (span := chat.next(settings := self._settings.current)) is not None:
+                if not settings.repair_media:
+                    chat.waiting.clear()
+                    return
+                start, end = span
+                async for batch in cache.media.scan(statuses=REVIEWED, start=start, end=end):
+                    on_disk = await present(cache, batch)
+                    for media in batch:
+                        if media.uuid not in self._downloads and media.uuid not in on_disk:
+                            await self._reconsider(account, cache, media)
+                chat.reviewed_under(span, settings)
         finally:
-            self._reviews.discard(key)
+            chat.running = False
 
     # -- the pool ------------------------------------------------------------------------
 
