@@ -139,6 +139,7 @@ async def test_sync_waits_for_the_downloads_and_counts_exactly(fakegram, make_tg
         "messages_with_media": 4,
         "media_downloaded": 2,
         "media_skipped": 2,
+        "media_failed": 0,
     }
     messages = by_kind(world, await read_history(tgsc))
     for kind in ("photo", "small"):  # on disk when sync answered: no waiting here
