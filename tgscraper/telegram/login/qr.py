@@ -268,14 +268,15 @@ class QrLogin:
         client.add_handler(handlers.RawUpdateHandler(self._on_update))
         await client.dispatcher.start()
         try:
-            user = await self._wait_for_scan(client)
-        except SessionPasswordNeeded:
-            user = await self._password_step(client)
+            try:
+                user = await self._wait_for_scan(client)
+            except SessionPasswordNeeded:
+                user = await self._password_step(client)
+            self._logged_in = True  # from here on, a key not saved is logged out again
         finally:
             await client.dispatcher.stop()
         self.qr_url = None  # scanned: nothing left to show
         self._bump()
-        self._logged_in = True
         account = TelegramAccount.from_user(user)
         data = await session_of(client, self._connector, user.id)
         self._saving = asyncio.ensure_future(self._save(data, account))
