@@ -3,6 +3,7 @@ index; how many databases stay open (cap, idle closing, leases) and their thread
 
 import asyncio
 import gc
+import hashlib
 import threading
 
 import pytest
@@ -10,9 +11,12 @@ from pyrogram import raw
 
 from tests.cache_support import CHANNEL, batch, cached_ids, media_row, record
 from tests.fakegram.methods.history import get_history
+from tests.fakegram.methods.upload import get_file
 from tests.fakegram.tl import resolve_peer
 from tests.fakegram.world.builder import WorldBuilder
 from tests.history_support import DAY, JAN_1, history, world_ids
+from tests.media_support import MIB, by_kind, digest_of, media_world, post_files, wait_for_status
+from tests.media_support import read_history as read_media_history
 from tgscraper.cache.manager import CacheManager
 from tgscraper.cache.media_index import MediaOwner
 from tgscraper.web.appkeys import CACHE
@@ -329,3 +333,41 @@ async def test_a_history_stream_keeps_its_database_while_a_hundred_others_are_re
     assert result.message_ids == world_ids(w.world, alice.id, slow.peer)
     assert result.done["from_telegram"] == 300
     assert (await manager.dialog(slow.peer, None)).database.opens == 1
+
+
+async def test_a_download_keeps_its_database_while_others_are_read(fakegram, make_tgsc):
+    world = media_world()
+    doc = world.w.document(MIB, file_name="held.bin")
+    post_files(world, {"held": doc})
+    others = []
+    for i in range(12):
+        other = world.w.channel(f"Other {i}", username=f"other_{i}", members=[world.alice])
+        world.w.post(other, f"hello {i}", date=JAN_1 + i)
+        others.append(other.peer)
+    server = await fakegram(world.w.world)
+    asked, go_on = asyncio.Event(), asyncio.Event()
+
+    async def gated(ctx, request):
+        asked.set()
+        async with asyncio.timeout(60):
+            await go_on.wait()
+        return await get_file(ctx, request)
+
+    server.set_handler(raw.functions.upload.GetFile, gated)
+    app = await make_tgsc(telegram=server)
+    manager = app.app[CACHE]
+    manager.max_open = 4  # a small cap: a dozen other chats are pressure enough
+    uuid = by_kind(world, await read_media_history(app))["held"]["media_uuid"]  # queued
+    async with asyncio.timeout(60):
+        await asked.wait()  # the download is running
+    for peer in others:
+        result = await history(app, peer)
+        assert result.message_ids == world_ids(world.w.world, world.alice.id, peer)
+    await manager.wait_closing()
+    assert manager.is_open(world.channel.peer, None)
+    assert manager.open_databases <= 4 + 1
+    go_on.set()
+    assert (await wait_for_status(app, uuid, "downloaded"))["status"] == "downloaded"
+    reply = await app.request("GET", f"/api/v3/files/{uuid}")
+    assert hashlib.sha256(reply.body).hexdigest() == digest_of(doc)
+    assert (await manager.dialog(world.channel.peer, None)).database.opens == 1

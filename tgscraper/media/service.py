@@ -276,7 +276,9 @@ class MediaService:
 
     async def _run(self, job: _Download) -> None:
         try:
-            job.future.set_result(await self.fetcher.fetch(job.account, job.cache, job.uuid))
+            with job.cache.hold():  # the database stays open while the file downloads
+                media = await self.fetcher.fetch(job.account, job.cache, job.uuid)
+            job.future.set_result(media)
             self._remember_finished(job.uuid)
         except asyncio.CancelledError:
             job.future.cancel()
