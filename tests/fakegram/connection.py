@@ -182,11 +182,10 @@ class Connection:
             )
         self._on_message(session, msg_id, plaintext[32 : 32 + length])
 
-    @staticmethod
-    def _check_msg_id(msg_id: int) -> int:
+    def _check_msg_id(self, msg_id: int) -> int:
         if msg_id % 4:
             return MSG_ID_NOT_DIVISIBLE_BY_4
-        delta = msg_id / 2**32 - time.time()
+        delta = msg_id / 2**32 - self.server.now()
         if delta < -300:
             return MSG_ID_TOO_LOW
         if delta > 30:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class FakeTelegram:
         api_hash: str = TEST_API_HASH,
         host: str = "127.0.0.1",
         ports: dict[int, int] | None = None,
+        clock_offset: float = 0.0,
     ):
         rsa_key.trust()
         self.world = world
@@ -66,7 +68,10 @@ class FakeTelegram:
         self.dcs = {dc_id: DataCentre(dc_id, (ports or {}).get(dc_id, 0)) for dc_id in DC_IDS}
         self.auth_keys: dict[int, AuthKey] = {}
         self.sessions: dict[tuple[int, bytes], ServerSession] = {}
-        self.msg_ids = MsgIds()
+        #: seconds the fake's clock (its msg_ids, hence pyrogram's server_time) is ahead
+        #: of this machine's; negative: behind (a host clock ahead of Telegram's)
+        self.clock_offset = clock_offset
+        self.msg_ids = MsgIds(self.now)
         self.faults = Faults()
         #: Calls per method ("messages.getHistory"), unknown ones included.
         self.calls: Counter[str] = Counter()
@@ -169,6 +174,10 @@ class FakeTelegram:
     @property
     def dc_ports(self) -> dict[int, int]:
         return {dc_id: dc.port for dc_id, dc in self.dcs.items()}
+
+    def now(self) -> float:
+        """The fake's clock: this machine's plus ``clock_offset``."""
+        return time.time() + self.clock_offset
 
     @property
     def port(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -61,11 +62,12 @@ class Outgoing:
 class MsgIds:
     """Server msg_ids: time-based, strictly increasing; answers = 1 mod 4, others = 3 mod 4."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._last = 0
 
     def next(self, unsolicited: bool = False) -> int:
-        base = int(time.time() * 2**32) & ~3
+        base = int(self._clock() * 2**32) & ~3
         if base <= self._last:
             base = self._last + 4
         self._last = base

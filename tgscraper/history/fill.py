@@ -78,6 +78,8 @@ class FillJob:
     concurrency: int
     max_flood_wait_s: int
     media_listeners: list[MediaListener] = field(default_factory=list)
+    #: claims stop at this second (Telegram's now less a margin); None: this host's now
+    horizon: int | None = None
 
 
 class GapFill:
@@ -149,7 +151,7 @@ class GapFill:
 
     async def _run(self) -> None:
         try:
-            first = Segment(self.start, self.end, self.newest_first)
+            first = Segment(self.start, self.end, self.newest_first, horizon=self.job.horizon)
             self.segments.append(first)
             page, claim = await self._fetch(first)
             await self._store(first, page, claim, final=first.progress.done)

@@ -47,8 +47,11 @@ from .fill import MAX_TL_DATE, FillJob, GapFill, MediaListener, covering_extent
 
 T = TypeVar("T")
 
-#: seconds before "now" that are never claimed as covered (our clock vs Telegram's)
+#: seconds before Telegram's "now" that are never claimed as covered (a message being
+#: sent may still get a date in them)
 CLOCK_MARGIN_S = 2
+#: a range ending this long before our clock's now ends before Telegram's too
+MAX_CLOCK_SKEW_S = 86_400
 #: rows per cache read
 READ_BATCH = 1000
 
@@ -145,10 +148,17 @@ class HistoryService:
             self._fills.pop(key, None)
 
     def job(
-        self, account: str, client: pyrogram.Client, dialog: ResolvedDialog, cache: DialogCache
-    ):
+        self,
+        account: str,
+        client: pyrogram.Client,
+        dialog: ResolvedDialog,
+        cache: DialogCache,
+        *,
+        horizon: int | None = None,
+    ) -> FillJob:
         current = self.settings.current
         return FillJob(
+            horizon=horizon,
             account=account,
             client=client,
             dialog=dialog,
@@ -206,6 +216,8 @@ class _Run:
         self.cache: DialogCache | None = None
         self._client: pyrogram.Client | None = None
         self._followed: list[GapFill] = []
+        #: Telegram's now less the margin, when the request reaches it (claims stop there)
+        self.horizon: int | None = None
         #: where the last _follow stopped (its range's far end unless a fill failed)
         self._followed_to = 0
 
@@ -218,7 +230,7 @@ class _Run:
                 end = min(end, request.after[0] + 1)
             else:
                 start = max(start, request.after[0])
-        horizon = int(time.time()) - CLOCK_MARGIN_S
+        horizon = await self._horizon(end)
         main = (start, min(end, horizon))
         tail = (max(start, horizon), end)
         order = [tail, main] if self.newest_first else [main, tail]
@@ -240,6 +252,17 @@ class _Run:
             for fill in self._followed:
                 fill.release()
             self._followed.clear()
+
+    async def _horizon(self, end: int) -> int:
+        """Where the unclaimed last seconds start: Telegram's now (pyrogram keeps the
+        server's clock offset: message dates are Telegram's, a host clock ahead of it would
+        claim seconds Telegram has not reached yet) less :data:`CLOCK_MARGIN_S`. A range
+        ending long enough ago needs no clock (nor a Telegram client)."""
+        if end < time.time() - MAX_CLOCK_SKEW_S:
+            return end
+        client = await self._client_for_request()
+        self.horizon = int(client.server_time) - CLOCK_MARGIN_S
+        return self.horizon
 
     async def _client_for_request(self) -> pyrogram.Client:
         if self._client is None:
@@ -269,7 +292,9 @@ class _Run:
                     yield event
             return
         client = await self._client_for_request()
-        job = self.service.job(self.request.account, client, self.request.dialog, self.cache)
+        job = self.service.job(
+            self.request.account, client, self.request.dialog, self.cache, horizon=self.horizon
+        )
         running = [(fill.start, fill.end, fill) for fill in self.service.active_fills(self.cache)]
         pieces: list[tuple[int, int, GapFill]] = []
         for start, end in fresh:
