@@ -169,8 +169,10 @@ async def test_a_transaction_interrupted_after_its_commit_reports_the_interrupti
 # -- connections: opened when needed, closed and reopened ------------------------------
 
 
-def sqlite_threads() -> int:
-    return sum("_connection_worker_thread" in thread.name for thread in threading.enumerate())
+def sqlite_threads() -> set[threading.Thread]:
+    """aiosqlite's worker threads alive (compared as sets: threads of connections closed
+    by earlier tests may still be ending)."""
+    return {t for t in threading.enumerate() if "_connection_worker_thread" in t.name}
 
 
 async def current_database(path) -> None:
@@ -188,7 +190,7 @@ async def test_connections_open_as_they_are_needed(tmp_path):
     assert database.connections == 0
     await database.open()
     assert database.connections == 1  # one reader checked the schema
-    assert sqlite_threads() == threads_before + 1
+    assert len(sqlite_threads() - threads_before) == 1
     async with database.reader() as first:
         assert database.connections == 1
         async with database.reader() as second:  # two reads at once: a second reader
@@ -201,10 +203,10 @@ async def test_connections_open_as_they_are_needed(tmp_path):
     async with database.write_lock:  # the first write opens the writer
         await database.writer.execute("INSERT INTO coverage (start_ts, end_ts) VALUES (5, 6)")
     assert database.connections == 3
-    assert sqlite_threads() == threads_before + 3
+    assert len(sqlite_threads() - threads_before) == 3
     await database.close()
     assert database.connections == 0
-    assert sqlite_threads() == threads_before
+    assert not sqlite_threads() - threads_before  # Database.close waits for them to end
 
 
 async def test_reads_beyond_the_pool_wait_for_a_connection(tmp_path):
@@ -277,3 +279,24 @@ async def _messages(database: Database) -> list[int]:
     async with database.reader() as connection:
         rows = await connection.execute_fetchall("SELECT message_id FROM messages ORDER BY 1")
     return [row[0] for row in rows]
+
+
+async def test_a_read_cancelled_while_its_connection_opens_leaves_nothing_behind(tmp_path):
+    threads_before = sqlite_threads()
+    database = await open_database(tmp_path / "new.db", readers=1)  # the writer only
+    assert database.connections == 1
+
+    async def count() -> int:
+        async with database.reader() as connection:
+            return (await connection.execute_fetchall("SELECT count(*) FROM messages"))[0][0]
+
+    opening = asyncio.ensure_future(count())
+    waiting = asyncio.ensure_future(count())  # no connection to spare: it waits
+    await asyncio.sleep(0)
+    opening.cancel()  # while its reader connects: the waiting read opens its own
+    async with asyncio.timeout(10):
+        assert await waiting == 0
+    assert opening.cancelled()
+    assert database.connections == 2
+    await database.close()
+    assert not sqlite_threads() - threads_before  # the orphaned connection was closed too

@@ -28,6 +28,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -59,6 +60,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 READERS = 2
+#: 1 ms each: how long a closed connection's thread may take to end
+THREAD_EXIT_POLLS = 1000
 BUSY_TIMEOUT_MS = 10_000
 
 _PRAGMAS = (
@@ -104,7 +107,8 @@ class Database:
         self._mutex = asyncio.Lock()
         self._readers: list[aiosqlite.Connection] = []
         self._idle: list[aiosqlite.Connection] = []
-        self._waiting: collections.deque[asyncio.Future[aiosqlite.Connection]] = collections.deque()
+        self._waiting: collections.deque[asyncio.Future[aiosqlite.Connection | None]]
+        self._waiting = collections.deque()
         self._new_readers = 0
         self._active = 0
         self._leases = 0
@@ -121,6 +125,10 @@ class Database:
     def is_open(self) -> bool:
         """Connections are open (or being opened or closed)."""
         return self._open or self._opening is not None or self._closing is not None
+
+    @property
+    def closing(self) -> bool:
+        return self._closing is not None
 
     @property
     def connections(self) -> int:
@@ -151,7 +159,7 @@ class Database:
             try:
                 yield connection
             finally:
-                self._give_back(connection)
+                self._hand_over(connection)
         finally:
             self._end()
 
@@ -211,34 +219,44 @@ class Database:
             self.lifecycle.idle(self)
 
     async def _borrow(self) -> aiosqlite.Connection:
-        if self._idle:
-            return self._idle.pop()
-        if len(self._readers) + self._new_readers < self.max_readers:
-            self._new_readers += 1
-            try:
-                connection = await self._connect(query_only=True)
-            finally:
+        while True:
+            if self._idle:
+                return self._idle.pop()
+            if len(self._readers) + self._new_readers < self.max_readers:
+                self._new_readers += 1
+                try:
+                    connection = await self._connect(query_only=True)
+                except BaseException:
+                    self._new_readers -= 1
+                    self._hand_over(None)  # a waiting reader may open one itself
+                    raise
                 self._new_readers -= 1
-            self._readers.append(connection)
-            return connection
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self._give_back(waiter.result())
-            else:
-                self._waiting.remove(waiter)
-            raise
+                self._readers.append(connection)
+                return connection
+            waiter: asyncio.Future[aiosqlite.Connection | None]
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                connection = await waiter
+            except asyncio.CancelledError:
+                if not waiter.done():
+                    self._waiting.remove(waiter)
+                elif not waiter.cancelled():
+                    self._hand_over(waiter.result())  # ours arrived too late: pass it on
+                raise
+            if connection is not None:
+                return connection
 
-    def _give_back(self, connection: aiosqlite.Connection) -> None:
+    def _hand_over(self, connection: aiosqlite.Connection | None) -> None:
+        """To the first reader waiting: a connection, or None (try opening one);
+        a connection nobody waits for goes back to the pool."""
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
                 waiter.set_result(connection)
                 return
-        self._idle.append(connection)
+        if connection is not None:
+            self._idle.append(connection)
 
     async def _connect(self, *, query_only: bool) -> aiosqlite.Connection:
         """A new connection, opened by a task of its own: a caller cancelled while it
@@ -253,7 +271,7 @@ class Database:
 
     def _close_orphan(self, task: asyncio.Task[aiosqlite.Connection]) -> None:
         if not task.cancelled() and task.exception() is None:
-            self._track(asyncio.ensure_future(task.result().close()))
+            self._track(asyncio.ensure_future(_close(task.result(), self.path)))
 
     def _track(self, task: asyncio.Task) -> None:
         self._pending.add(task)
@@ -262,26 +280,36 @@ class Database:
     async def _open_connections(self) -> None:
         try:
             if self.lifecycle is not None:
-                self.lifecycle.opening(self)
-            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
-            connection = await _connect(self.path, query_only=False)
+                self.lifecycle.opening(self)  # may refuse: nothing to undo then
             try:
-                ((version,),) = await connection.execute_fetchall("PRAGMA user_version")
-                if version == SCHEMA_VERSION:  # the usual case: a reader is all it needs yet
-                    await connection.execute("PRAGMA query_only=ON")
-                    self._readers.append(connection)
-                    self._idle.append(connection)
-                else:
-                    await migrate(connection)
-                    self._writer = connection
+                await self._first_connection()
             except BaseException:
-                await connection.close()
+                if self.lifecycle is not None:
+                    self.lifecycle.closed(self)
                 raise
             self._open = True
             self.opens += 1
             self.last_used = time.monotonic()
         finally:
             self._opening = None
+
+    async def _first_connection(self) -> None:
+        """Create the file if need be and check the schema: on a reader in the usual
+        case (a current database), on the writer when it must migrate."""
+        await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+        connection = await _connect(self.path, query_only=False)
+        try:
+            ((version,),) = await connection.execute_fetchall("PRAGMA user_version")
+            if version == SCHEMA_VERSION:
+                await connection.execute("PRAGMA query_only=ON")
+                self._readers.append(connection)
+                self._idle.append(connection)
+            else:
+                await migrate(connection)
+                self._writer = connection
+        except BaseException:
+            await connection.close()
+            raise
 
     async def _close_connections(self) -> None:
         try:
@@ -293,10 +321,7 @@ class Database:
             connections = [*self._readers, *([self._writer] if self._writer else [])]
             self._writer, self._readers, self._idle, self._open = None, [], [], False
             for connection in connections:
-                try:
-                    await connection.close()
-                except Exception:
-                    log.exception("Could not close a connection to %s", self.path)
+                await _close(connection, self.path)
         finally:
             self._closing = None
             if self.lifecycle is not None:
@@ -369,3 +394,20 @@ async def _connect(path: Path, *, query_only: bool) -> aiosqlite.Connection:
         await connection.close()
         raise
     return connection
+
+
+async def _close(connection: aiosqlite.Connection, path: Path) -> None:
+    """Close a connection and let its worker thread end: aiosqlite's close returns as the
+    thread is about to exit, and a closed database should leave no thread behind (the
+    thread is private to aiosqlite: without it, closing is all we can do)."""
+    try:
+        await connection.close()
+    except Exception:
+        log.exception("Could not close a connection to %s", path)
+        return
+    thread = getattr(connection, "_thread", None)
+    for _ in range(THREAD_EXIT_POLLS):
+        if not isinstance(thread, threading.Thread) or not thread.is_alive():
+            return
+        await asyncio.sleep(0.001)
+    log.warning("A connection's thread to %s is still running after its close", path)

@@ -208,15 +208,16 @@ class CacheManager:
             self._sweeper = asyncio.ensure_future(self._sweep())
 
     def _idle(self, database: Database) -> None:
-        if len(self._open) > self.max_open:
+        if len(self._open) > self.max_open:  # cheap test first: this runs after every read
             self._shrink()
 
     def _closed_now(self, database: Database) -> None:
         self._open.pop(database, None)
 
     def _shrink(self) -> None:
-        """Close the least recently used idle databases beyond ``max_open``."""
-        excess = len(self._open) - self.max_open
+        """Close the least recently used idle databases beyond ``max_open`` (those
+        closing already are on their way out: not counted)."""
+        excess = sum(not database.closing for database in self._open) - self.max_open
         if excess <= 0:
             return
         idle = sorted(
