@@ -303,3 +303,28 @@ async def test_a_late_follower_hears_only_flood_waits_still_running(fakegram, ma
     assert late_result.named("wait") == []  # that wait was over before it came
     assert late_result.named("progress")  # it did follow the running fill
     assert late_result.message_ids == world_ids(w.world, alice.id, news.peer)
+
+
+async def test_a_repeat_up_to_now_asks_telegram_only_for_what_is_newer(fakegram, make_tgsc):
+    w = WorldBuilder()  # real time
+    alice = w.account("alice")
+    news = w.channel("News", members=[alice])
+    w.fill(news, 500, start=int(time.time()) - 100_000, step=7)
+    server = await fakegram(w.world)
+    app = await make_tgsc(telegram=server)
+    # the cache ends a minute ago (as after a request a minute ago): the repeats below
+    # have a minute to fill before Telegram's last seconds
+    first = await history(app, news.peer, end_date=str(int(time.time()) - 60))
+    assert first.message_ids == world_ids(w.world, alice.id, news.peer)
+    for reverse in (True, False):  # end_date: now
+        server.reset_calls()
+        again = await history(app, news.peer, reverse=reverse)
+        assert again.message_ids == (first.message_ids if reverse else first.message_ids[::-1])
+        assert (again.done["from_cache"], again.done["from_telegram"]) == (500, 0)
+        assert history_calls(server) == 1  # nothing new: one (empty) answer
+    posted = [w.post(news, f"late {i}").id for i in range(3)]
+    server.reset_calls()
+    third = await history(app, news.peer)
+    assert third.message_ids == [*first.message_ids, *posted]
+    assert third.done["from_telegram"] == 3
+    assert history_calls(server) == 2  # the new messages, and the empty page proving no more

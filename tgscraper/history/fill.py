@@ -234,26 +234,18 @@ class GapFill:
         self, segment: Segment, page: HistoryPage, claim: Claim | None, *, final: bool
     ) -> None:
         await self.job.cache.write_batch(page.batch, claim)
-        if page.batch.media:
-            self._tell_media(page.batch.media)
+        tell_media(self.job, page.batch.media)
         segment.committed(claim, final=final)
         if claim is not None:
             self.fetched += len(claim.message_ids)
         self._notify()
 
-    def _tell_media(self, rows: list[MediaRow]) -> None:
-        for listener in self.job.media_listeners:
-            try:
-                listener(self.job.account, self.job.cache, rows)
-            except Exception:
-                log.exception("A media listener failed")
-
     async def _maybe_split(self, first: Segment, page: HistoryPage) -> None:
         """After the first page: estimate what remains and, when it is large, split the
         rest into date sub-ranges filled concurrently."""
         lower, upper = first.progress.remaining
-        if page.empty or lower >= upper:
-            return
+        if page.empty or lower >= upper or len(page.message_ids) < self.job.batch_size:
+            return  # a short first page: little is left, not worth a probe
         near_id = page.lowest_id if self.newest_first else page.highest_id
         far = await self._far_end(lower, upper)
         remaining = abs(near_id - far) if far is not None else 0
@@ -340,6 +332,17 @@ class GapFill:
         )
         records = page.batch.records
         return (records[0].message_id, records[0].date) if records else None
+
+
+def tell_media(job: FillJob, rows: list[MediaRow]) -> None:
+    """Hand the media rows a page stored to the media listeners (they queue, never wait)."""
+    if not rows:
+        return
+    for listener in job.media_listeners:
+        try:
+            listener(job.account, job.cache, rows)
+        except Exception:
+            log.exception("A media listener failed")
 
 
 def _log_write_failure(task: asyncio.Task[None]) -> None:

@@ -2,33 +2,37 @@
 in (date, message_id) order in the requested direction.
 
 ``HistoryService.run(request)`` is an async iterator of :class:`Messages` (stored JSON in
-stream order), :class:`FillProgressEvent` and :class:`FloodWaitEvent`. How a range is
-served:
+stream order), :class:`FillProgressEvent` and :class:`FloodWaitEvent` (``events.py``).
+How a range is served, with ``horizon`` = Telegram's now less a small margin:
 
-* ``[start, horizon)`` — horizon is this second (less a small clock margin): the parts
-  covered in the cache are read from it; each gap is filled by a :class:`GapFill`
-  (``fill.py``) and streamed from the cache behind the fill's claims as they are
-  committed. Gaps are looked at again when the stream reaches them (another request may
-  have filled them meanwhile) and a gap another fill is already fetching is followed,
-  not fetched again (single-flight; the fill stops when its last follower leaves).
-* ``[horizon, end)`` — the last seconds, where Telegram may still add messages: fetched
-  on every request, stored, never claimed as covered, streamed from Telegram's answer.
+* a request reaching past the horizon first fetches its newest part from the top of the
+  chat (``recent.py``): the last seconds ``[horizon, end)``, where Telegram may still add
+  messages (stored, never claimed as covered, streamed from Telegram's answer), and the
+  gap that ends at the horizon, claimed as it comes, bounded by ``min_id`` (a repeat
+  costs one call when nothing is new);
+* the rest, ``[start, ...)``: the parts covered in the cache are read from it; each gap
+  is filled by a :class:`GapFill` (``fill.py``) and streamed from the cache behind the
+  fill's claims as they are committed. Gaps are looked at again when the stream reaches
+  them (another request may have filled them meanwhile) and a gap another fill is
+  already fetching is followed, not fetched again (single-flight; the fill stops when its
+  last follower leaves).
 * ``force_refresh`` fills the whole range as one gap: rows are replaced, messages
   deleted in Telegram disappear (``cache/coverage.py``).
 
-Nothing is held in memory beyond one read batch: Telegram's pages go to SQLite and come
-back out in order, so a fill split into concurrent sub-ranges (or followed by several
-streams, in either direction) still streams in order without buffering.
+Nothing is held in memory beyond one read batch (and the last seconds' messages):
+Telegram's pages go to SQLite and come back out in order, so a fill split into
+concurrent sub-ranges (or followed by several streams, in either direction) still
+streams in order without buffering.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pyrogram
 from pyrogram.errors import RPCError
@@ -37,13 +41,13 @@ from tgscraper.cache.dialog import DialogCache
 from tgscraper.cache.manager import CacheManager
 from tgscraper.cache.reader import Key
 from tgscraper.settings import SettingsStore
-from tgscraper.telegram import gateway
 from tgscraper.telegram.access import ResolvedDialog, forget_dialog
-from tgscraper.telegram.gateway import FloodPolicy
 from tgscraper.telegram.sessions import SessionManager
 from tgscraper.web.errors import NO_ACCESS, ApiError, telegram_error_id
 
-from .fill import MAX_TL_DATE, FillJob, GapFill, MediaListener, covering_extent
+from .events import FillProgressEvent, FloodWaitEvent, HistoryEvent, Messages
+from .fill import FillJob, GapFill, MediaListener, covering_extent
+from .recent import RecentPart, fetch_recent
 
 T = TypeVar("T")
 
@@ -72,30 +76,6 @@ class HistoryRequest:
     skip_cached: bool = False
 
 
-@dataclass(slots=True)
-class Messages:
-    """Messages in stream order: their stored JSON and ids, and whether they were fetched
-    from Telegram for this request (else read from the cache)."""
-
-    blobs: list[bytes]
-    ids: list[int]
-    from_telegram: bool
-
-
-@dataclass(frozen=True, slots=True)
-class FillProgressEvent:
-    fetched: int
-    estimated_total: int | None
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class FloodWaitEvent:
-    seconds: int
-
-
-HistoryEvent = Messages | FillProgressEvent | FloodWaitEvent
 _FillKey = tuple[int, str | None]
 
 
@@ -231,15 +211,23 @@ class _Run:
             else:
                 start = max(start, request.after[0])
         horizon = await self._horizon(end)
-        main = (start, min(end, horizon))
-        tail = (max(start, horizon), end)
-        order = [tail, main] if self.newest_first else [main, tail]
         lease = self.cache.hold()  # kept open for the whole request (cache/manager.py)
         try:
-            for low, high in order:
-                if low >= high:
-                    continue
-                source = self._tail(low, high) if (low, high) == tail else self._main(low, high)
+            recent = RecentPart(claimed_from=min(end, horizon))
+            if end > horizon:  # the newest part first, from the top (recent.py)
+                job = await self._job()
+                refresh = self.request.force_refresh
+                fetch = fetch_recent(job, start, horizon, end, refresh=refresh, part=recent)
+                async with aclosing(fetch) as events:
+                    async for event in events:
+                        yield event
+            claimed = (max(start, recent.claimed_from), min(end, horizon))
+            sources = [
+                self._main(start, min(end, recent.claimed_from)),
+                self._read(*claimed, True),  # what the fetch from the top claimed
+                self._last_seconds(recent),
+            ]
+            for source in sources[::-1] if self.newest_first else sources:
                 async with aclosing(source) as events:
                     async for event in events:
                         yield event
@@ -264,6 +252,13 @@ class _Run:
         self.horizon = int(client.server_time) - CLOCK_MARGIN_S
         return self.horizon
 
+    async def _job(self) -> FillJob:
+        client = await self._client_for_request()
+        request = self.request
+        return self.service.job(
+            request.account, client, request.dialog, self.cache, horizon=self.horizon
+        )
+
     async def _client_for_request(self) -> pyrogram.Client:
         if self._client is None:
             self._client = await self.service.sessions.get(self.request.account)
@@ -272,6 +267,8 @@ class _Run:
     # -- the covered past --------------------------------------------------------------
 
     async def _main(self, low: int, high: int) -> AsyncIterator[HistoryEvent]:
+        if low >= high:
+            return
         gaps = [(low, high)] if self.request.force_refresh else await self.cache.gaps(low, high)
         items = [(start, end, True) for start, end in gaps]
         for start, end, is_gap in partition(low, high, items, newest_first=self.newest_first):
@@ -291,10 +288,7 @@ class _Run:
                 async for event in events:
                     yield event
             return
-        client = await self._client_for_request()
-        job = self.service.job(
-            self.request.account, client, self.request.dialog, self.cache, horizon=self.horizon
-        )
+        job = await self._job()
         running = [(fill.start, fill.end, fill) for fill in self.service.active_fills(self.cache)]
         pieces: list[tuple[int, int, GapFill]] = []
         for start, end in fresh:
@@ -361,7 +355,7 @@ class _Run:
             await fill.wait_change(version)
 
     async def _read(self, low: int, high: int, from_telegram: bool) -> AsyncIterator[Messages]:
-        if self.request.skip_cached and not from_telegram:
+        if low >= high or (self.request.skip_cached and not from_telegram):
             return
         after = self.last
         if after is not None and (after > (high, 0) if self.newest_first else after < (low, -1)):
@@ -374,44 +368,15 @@ class _Run:
                 self.last = batch.last
                 yield Messages(batch.json, batch.message_ids, from_telegram)
 
-    # -- the last seconds ------------------------------------------------------------
-
-    async def _tail(self, low: int, high: int) -> AsyncIterator[HistoryEvent]:
-        """``[low, high)`` straight from Telegram (newest first), stored unclaimed."""
-        client = await self._client_for_request()
-        job = self.service.job(self.request.account, client, self.request.dialog, self.cache)
-        found: dict[Key, bytes] = {}
-        offsets: dict[str, int] = {"offset_date": min(high, MAX_TL_DATE)}
-        while True:
-            holder: list[gateway.HistoryPage] = []
-            fetch = _with_wait_events(
-                job.max_flood_wait_s,
-                lambda policy, offsets=offsets: gateway.get_history(
-                    client,
-                    job.dialog.input_peer,
-                    job.dialog.dialog_id,
-                    policy,
-                    limit=job.batch_size,
-                    **offsets,
-                ),
-                holder,
-            )
-            async with aclosing(fetch) as waits:
-                async for wait in waits:
-                    yield wait
-            page = holder[0]
-            result = await self.cache.write_batch(page.batch)
-            found.update(result.in_order(low, high))
-            dates = [record.date for record in page.batch.records]
-            if page.empty or (dates and min(dates) < low):
-                break
-            offsets = {"offset_id": page.lowest_id}
-        keys = sorted(found, reverse=self.newest_first)
+    async def _last_seconds(self, recent: RecentPart) -> AsyncIterator[Messages]:
+        """The last seconds' messages as the fetch from the top found them (never read from
+        the cache: nothing claims them complete there)."""
+        keys = sorted(recent.tail, reverse=self.newest_first)
         if self.last is not None:
             keys = [k for k in keys if (k < self.last if self.newest_first else k > self.last)]
         if keys:
             self.last = keys[-1]
-            yield Messages([found[key] for key in keys], [key[1] for key in keys], True)
+            yield Messages([recent.tail[key] for key in keys], [key[1] for key in keys], True)
 
 
 def _fill_failure(fill: GapFill) -> BaseException:
@@ -420,27 +385,3 @@ def _fill_failure(fill: GapFill) -> BaseException:
     if error is None or isinstance(error, asyncio.CancelledError):
         return ApiError(503, "shutting_down", "The fill was stopped (the server is shutting down).")
     return error
-
-
-async def _with_wait_events(
-    max_wait_s: int,
-    call: Callable[[FloodPolicy], Awaitable[Any]],
-    result: list[Any],
-) -> AsyncIterator[FloodWaitEvent]:
-    """Run ``call(policy)`` and yield a FloodWaitEvent for each flood wait it sits out;
-    its result is appended to ``result``."""
-    waits: asyncio.Queue[int] = asyncio.Queue()
-    task = asyncio.ensure_future(call(FloodPolicy(max_wait_s, waits.put_nowait)))
-    try:
-        while True:
-            getter = asyncio.ensure_future(waits.get())
-            await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-            if getter.done():
-                yield FloodWaitEvent(getter.result())
-                continue
-            getter.cancel()
-            result.append(task.result())
-            return
-    finally:
-        if not task.done():
-            task.cancel()

@@ -173,9 +173,10 @@ async def get_history(
     offset_id: int = 0,
     offset_date: int = 0,
     add_offset: int = 0,
+    min_id: int = 0,
 ) -> HistoryPage:
     """One ``messages.getHistory`` page (Telegram's offset paging, newest first within the
-    page), converted for ``dialog_id``."""
+    page), converted for ``dialog_id``; ``min_id``: only messages with a higher id."""
     query = raw.functions.messages.GetHistory(
         peer=peer,
         offset_id=offset_id,
@@ -183,7 +184,7 @@ async def get_history(
         add_offset=add_offset,
         limit=limit,
         max_id=0,
-        min_id=0,
+        min_id=min_id,
         hash=0,
     )
     answer = await invoke(client, query, policy)
