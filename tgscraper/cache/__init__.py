@@ -4,7 +4,9 @@ Modules, one job each:
 
 * ``records``     — the rows (``MessageRecord``, ``MediaRow``, ``PeerRow``, ``DialogInfo``,
   ``ConvertedBatch``) and the message JSON.
-* ``db``          — a dialog database: pragmas, schema, migrations, writer + readers.
+* ``db``          — a dialog database: its connections (writer + readers), opened when
+  needed, closed when idle and reopened; leases.
+* ``schema``      — the tables and their migrations.
 * ``coverage``    — gaps in SQL, merging intervals, and ``FillProgress`` (what a Telegram
   page proves: the fill contract).
 * ``store``       — ``write_batch``: messages, users, media and coverage in one transaction.
@@ -12,7 +14,8 @@ Modules, one job each:
 * ``media_files`` — media rows: download locations and download state.
 * ``media_index`` — global uuid -> dialog index.
 * ``dialog``      — ``DialogCache``, the per-dialog facade.
-* ``manager``     — ``CacheManager``: file layout, open-once, close.
+* ``manager``     — ``CacheManager``: file layout, one cache per dialog, how many stay
+  open (cap, idle closing), close.
 """
 
 from tgscraper.cache.coverage import Claim, FillProgress
