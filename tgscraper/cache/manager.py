@@ -74,7 +74,7 @@ class CacheManager:
         self._caches: weakref.WeakValueDictionary[_Key, DialogCache] = weakref.WeakValueDictionary()
         self._databases: weakref.WeakValueDictionary[_Key, Database] = weakref.WeakValueDictionary()
         # the databases with connections (opening, open or closing)
-        self._open: dict[Database, _Key] = {}
+        self._open: set[Database] = set()
         self._closing: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._index: asyncio.Task[MediaIndex] | None = None
@@ -116,7 +116,7 @@ class CacheManager:
             database = self._databases.get(key)
             if database is None:
                 path = self.database_path(owner)
-                database = Database(path, readers=self._readers, lifecycle=_Tracker(self, key))
+                database = Database(path, readers=self._readers, lifecycle=_Tracker(self))
                 self._databases[key] = database
             cache = self._caches[key] = DialogCache(database, owner, index)
         await cache.database.open()
@@ -199,10 +199,10 @@ class CacheManager:
 
     # -- closing what is not needed ----------------------------------------------------
 
-    def _opening(self, database: Database, key: _Key) -> None:
+    def _opening(self, database: Database) -> None:
         if self._closed:
             raise RuntimeError("The cache is closed.")
-        self._open[database] = key
+        self._open.add(database)
         self._shrink()
         if self._sweeper is None:
             self._sweeper = asyncio.ensure_future(self._sweep())
@@ -212,7 +212,7 @@ class CacheManager:
             self._shrink()
 
     def _closed_now(self, database: Database) -> None:
-        self._open.pop(database, None)
+        self._open.discard(database)
 
     def _shrink(self) -> None:
         """Close the least recently used idle databases beyond ``max_open`` (those
@@ -256,12 +256,11 @@ class CacheManager:
 class _Tracker:
     """A database's lifecycle reported to its manager (``db.Lifecycle``)."""
 
-    def __init__(self, manager: CacheManager, key: _Key):
+    def __init__(self, manager: CacheManager):
         self._manager = manager
-        self._key = key
 
     def opening(self, database: Database) -> None:
-        self._manager._opening(database, self._key)
+        self._manager._opening(database)
 
     def idle(self, database: Database) -> None:
         self._manager._idle(database)
