@@ -328,3 +328,26 @@ async def test_a_repeat_up_to_now_asks_telegram_only_for_what_is_newer(fakegram,
     assert third.message_ids == [*first.message_ids, *posted]
     assert third.done["from_telegram"] == 3
     assert history_calls(server) == 2  # the new messages, and the empty page proving no more
+
+
+async def test_an_opposite_follower_streams_its_end_while_the_fill_runs(fakegram, make_tgsc):
+    w, alice, (news,) = channel_world("news", count=2000)
+    server = await fakegram(w.world)
+    app = await make_tgsc(telegram=server, settings={"history_concurrency": 1})
+    server.faults.latency("messages.getHistory", 0.05)
+    service = app.app[HISTORY]
+    expected = world_ids(w.world, alice.id, news.peer)
+    path, params = f"/api/v3/history/{news.peer}", {"end_date": END}
+    async with open_events(app, path, params={**params, "reverse": "false"}) as (_, newest):
+        newest_events = [await anext(newest)]  # a newest-first fill is under way
+        async with open_events(app, path, params=params) as (_, oldest):
+            oldest_events = [await anext(oldest)]
+            [fill] = service.fills()
+            # its oldest messages came long before the fill reached them from the top
+            assert oldest_events[0].event is None and fill.fetched < 1000
+            oldest_events += [event async for event in oldest]
+        newest_events += [event async for event in newest]
+    for events, order in ((oldest_events, expected), (newest_events, expected[::-1])):
+        assert events[-1].event == "done"
+        assert [m["message_id"] for e in events[:-1] for m in e.json()["messages"]] == order
+    assert history_calls(server) <= 20 + 5  # one fill from both ends: pages, probes, the meeting

@@ -2,7 +2,13 @@
 from Telegram (``service.py`` plans and streams, ``fill.py`` fetches gaps, ``recent.py``
 the newest part from the top, ``events.py`` what a run yields)."""
 
-from tgscraper.history.events import FillProgressEvent, FloodWaitEvent, HistoryEvent, Messages
+from tgscraper.history.events import (
+    FillProgressEvent,
+    FloodWaitEvent,
+    HistoryEvent,
+    Messages,
+    Waiting,
+)
 from tgscraper.history.fill import FillJob, GapFill, MediaListener
 from tgscraper.history.service import HistoryRequest, HistoryService
 
@@ -16,4 +22,5 @@ __all__ = [
     "HistoryService",
     "MediaListener",
     "Messages",
+    "Waiting",
 ]

@@ -37,28 +37,46 @@ class FloodWaitEvent:
     seconds: int
 
 
-HistoryEvent = Messages | FillProgressEvent | FloodWaitEvent
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """The run has waited ``seconds`` for Telegram with nothing to report (a stream opens,
+    to keep its client and proxies from giving up; see ``HistoryRequest.keep_alive_s``)."""
+
+    seconds: float
+
+
+HistoryEvent = Messages | FillProgressEvent | FloodWaitEvent | Waiting
 
 
 async def with_wait_events(
     max_wait_s: int,
     call: Callable[[FloodPolicy], Awaitable[Any]],
     result: list[Any],
-) -> AsyncIterator[FloodWaitEvent]:
-    """Run ``call(policy)`` and yield a FloodWaitEvent for each flood wait it sits out;
-    its result is appended to ``result``."""
+    *,
+    keep_alive_s: float | None = None,
+) -> AsyncIterator[FloodWaitEvent | Waiting]:
+    """Run ``call(policy)`` and yield a FloodWaitEvent for each flood wait it sits out (and
+    a Waiting event every ``keep_alive_s`` without an answer); its result is appended to
+    ``result``."""
     waits: asyncio.Queue[int] = asyncio.Queue()
     task = asyncio.ensure_future(call(FloodPolicy(max_wait_s, waits.put_nowait)))
+    getter: asyncio.Future[int] | None = None
     try:
         while True:
-            getter = asyncio.ensure_future(waits.get())
-            await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+            getter = getter or asyncio.ensure_future(waits.get())
+            await asyncio.wait(
+                {task, getter}, timeout=keep_alive_s, return_when=asyncio.FIRST_COMPLETED
+            )
             if getter.done():
-                yield FloodWaitEvent(getter.result())
-                continue
-            getter.cancel()
-            result.append(task.result())
-            return
+                seconds, getter = getter.result(), None
+                yield FloodWaitEvent(seconds)
+            elif task.done():
+                result.append(task.result())
+                return
+            else:
+                yield Waiting(keep_alive_s or 0.0)
     finally:
+        if getter is not None:
+            getter.cancel()
         if not task.done():
             task.cancel()

@@ -104,6 +104,7 @@ class GapFill:
         self._subscribers = 0
         self._policy = FloodPolicy(job.max_flood_wait_s, self._note_wait)
         self._splitting = asyncio.Lock()
+        self._group: asyncio.TaskGroup | None = None
         self.task: asyncio.Task[None] | None = None
         self.on_finish: Callable[[GapFill], None] | None = None
 
@@ -156,8 +157,10 @@ class GapFill:
             page, claim = await self._fetch(first)
             await self._store(first, page, claim, final=first.progress.done)
             if not first.done:
-                await self._maybe_split(first, page)
+                async with self._splitting:
+                    await self._maybe_split(first, page)
             async with asyncio.TaskGroup() as group:
+                self._group = group
                 for segment in list(self.segments):
                     if not segment.done:
                         group.create_task(self._pager(segment))
@@ -169,12 +172,42 @@ class GapFill:
         except Exception as exc:
             self.error = exc
         finally:
+            self._group = None
             self.done = True
             if self.error is None:
                 self.estimated_total = self.fetched
             self._notify()
             if self.on_finish is not None:
                 self.on_finish(self)
+
+    async def meet(self, newest_first: bool) -> None:
+        """A follower streaming the other way came: its end of the range gets a pager of
+        its own, in its direction, from the middle of what that end's segment has left
+        (by id when known: they meet halfway), so it streams while the rest fills."""
+        async with self._splitting:
+            paging = [segment for segment in self.segments if not segment.progress.done]
+            if not paging:
+                return
+            if newest_first:  # its end: the newest unclaimed second
+                victim = max(paging, key=lambda segment: segment.progress.remaining[1])
+            else:
+                victim = min(paging, key=lambda segment: segment.progress.remaining[0])
+            if victim.newest_first == newest_first:
+                return  # that end is already fetched in its direction
+            lower, upper = victim.progress.remaining
+            date, date_id = (lower + upper) // 2, None
+            if victim.position_id is not None and victim.far_id is not None:
+                probe = await self._probe(offset_id=(victim.position_id + victim.far_id) // 2 + 1)
+                lower, upper = victim.progress.remaining  # its pages went on meanwhile
+                if probe is not None and lower < probe[1] < upper:
+                    date_id, date = probe
+            part = victim.split_at(date, date_id, newest_first=newest_first)
+            if part is None:
+                return
+            self.segments.append(part)
+            if self._group is not None:  # else _run starts its pager with the others
+                self._group.create_task(self._pager(part))
+            log.debug("fill %s: a pager from the other end", self.job.dialog.dialog_id)
 
     async def _pager(self, segment: Segment | None) -> None:
         """Fill ``segment``, then take over part of another, until none is worth it."""
@@ -248,6 +281,7 @@ class GapFill:
             return  # a short first page: little is left, not worth a probe
         near_id = page.lowest_id if self.newest_first else page.highest_id
         far = await self._far_end(lower, upper)
+        first.far_id = far  # what is left of it can be estimated (and met halfway)
         remaining = abs(near_id - far) if far is not None else 0
         bound = page.count if page.count is not None else remaining
         self.estimated_total = self.fetched + min(remaining, bound)

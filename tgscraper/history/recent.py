@@ -25,7 +25,7 @@ from tgscraper.cache.coverage import FillProgress
 from tgscraper.cache.reader import Key
 from tgscraper.telegram import gateway
 
-from .events import FillProgressEvent, FloodWaitEvent, with_wait_events
+from .events import FillProgressEvent, FloodWaitEvent, Waiting, with_wait_events
 from .fill import FillJob, tell_media
 from .segments import MAX_TL_DATE
 
@@ -40,11 +40,19 @@ class RecentPart:
 
 
 async def fetch_recent(
-    job: FillJob, low: int, horizon: int, high: int, *, refresh: bool, part: RecentPart
-) -> AsyncIterator[FloodWaitEvent | FillProgressEvent]:
+    job: FillJob,
+    low: int,
+    horizon: int,
+    high: int,
+    *,
+    refresh: bool,
+    part: RecentPart,
+    keep_alive_s: float | None = None,
+) -> AsyncIterator[FloodWaitEvent | FillProgressEvent | Waiting]:
     """Fetch the newest part of ``[low, high)`` (``horizon`` < ``high``; see the module
     docstring) into ``part``. ``refresh`` (force_refresh): the last seconds only, with no
-    ``min_id`` (the rest of the range is refreshed as one gap by the planner)."""
+    ``min_id`` (the rest of the range is refreshed as one gap by the planner).
+    ``keep_alive_s``: a Waiting event after that long without an answer."""
     cache = job.cache
     recent = horizon
     if not refresh and low < horizon:
@@ -69,6 +77,7 @@ async def fetch_recent(
                 **offsets,
             ),
             holder,
+            keep_alive_s=keep_alive_s,
         )
         async with aclosing(fetch) as waits:
             async for wait in waits:

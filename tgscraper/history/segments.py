@@ -74,19 +74,28 @@ class Segment:
             return None
         return abs(self.far_id - self.position_id)
 
-    def split_at(self, date: int, date_id: int) -> Segment | None:
-        """Hand the far part, from second ``date`` on (``date_id``: a message there), to a
-        new segment; None if this one's pages have passed ``date`` already."""
+    def split_at(
+        self, date: int, date_id: int | None, *, newest_first: bool | None = None
+    ) -> Segment | None:
+        """Hand the far part, from second ``date`` on (``date_id``: a message there, if
+        known), to a new segment paging in this one's direction, or in ``newest_first``'s
+        (then from the far end towards ``date``); None if this one's pages have passed
+        ``date`` already."""
         lower, upper = self.progress.remaining
         if not lower < date < upper:
             return None
+        direction = self.newest_first if newest_first is None else newest_first
         self.progress.stop_at(date)
         if self.newest_first:  # the far part is the older one
-            part = Segment(self.start, date, True, horizon=self.horizon, far_id=self.far_id)
-            part.position_id, self.start = date_id, date
+            part = Segment(self.start, date, direction, horizon=self.horizon)
+            self.start = date
         else:
-            part = Segment(date, self.end, False, horizon=self.horizon, far_id=self.far_id)
-            part.position_id, self.end = date_id, date
+            part = Segment(date, self.end, direction, horizon=self.horizon)
+            self.end = date
+        if direction == self.newest_first:  # it starts at `date`
+            part.position_id, part.far_id = date_id, self.far_id
+        else:  # it starts at this segment's far end
+            part.position_id, part.far_id = self.far_id, date_id
         self.far_id = date_id
         return part
 

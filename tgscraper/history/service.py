@@ -45,7 +45,7 @@ from tgscraper.telegram.access import ResolvedDialog, forget_dialog
 from tgscraper.telegram.sessions import SessionManager
 from tgscraper.web.errors import NO_ACCESS, ApiError, telegram_error_id
 
-from .events import FillProgressEvent, FloodWaitEvent, HistoryEvent, Messages
+from .events import FillProgressEvent, FloodWaitEvent, HistoryEvent, Messages, Waiting
 from .fill import FillJob, GapFill, MediaListener, covering_extent
 from .recent import RecentPart, fetch_recent
 
@@ -74,6 +74,8 @@ class HistoryRequest:
     after: Key | None = None
     #: only the Telegram part: what is cached already is not read (sync)
     skip_cached: bool = False
+    #: a :class:`Waiting` event after this many seconds waiting for Telegram without news
+    keep_alive_s: float | None = None
 
 
 _FillKey = tuple[int, str | None]
@@ -216,8 +218,15 @@ class _Run:
             recent = RecentPart(claimed_from=min(end, horizon))
             if end > horizon:  # the newest part first, from the top (recent.py)
                 job = await self._job()
-                refresh = self.request.force_refresh
-                fetch = fetch_recent(job, start, horizon, end, refresh=refresh, part=recent)
+                fetch = fetch_recent(
+                    job,
+                    start,
+                    horizon,
+                    end,
+                    refresh=request.force_refresh,
+                    part=recent,
+                    keep_alive_s=request.keep_alive_s,
+                )
                 async with aclosing(fetch) as events:
                     async for event in events:
                         yield event
@@ -297,6 +306,8 @@ class _Run:
                     fill = self.service.start_fill(
                         job, piece_start, piece_end, newest_first=self.newest_first
                     )
+                elif fill.newest_first != self.newest_first:
+                    await fill.meet(self.newest_first)  # not a wait for the whole of it
                 fill.subscribe()
                 self._followed.append(fill)
                 pieces.append((piece_start, piece_end, fill))
@@ -352,7 +363,10 @@ class _Run:
                 return
             if finished:
                 raise _fill_failure(fill)
-            await fill.wait_change(version)
+            try:
+                await asyncio.wait_for(fill.wait_change(version), self.request.keep_alive_s)
+            except TimeoutError:
+                yield Waiting(self.request.keep_alive_s or 0.0)
 
     async def _read(self, low: int, high: int, from_telegram: bool) -> AsyncIterator[Messages]:
         if low >= high or (self.request.skip_cached and not from_telegram):

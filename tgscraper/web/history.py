@@ -3,9 +3,11 @@ GET /api/v3/dialogs/{dialog}/cache.
 
 Every route checks first that the account may open the chat (``telegram/access.py``),
 so nothing cached is served to an account Telegram would refuse. The stream is opened
-lazily, at its first event: anything that fails before (no access, an unknown chat, a
-flood wait too long for the very first call) is a plain HTTP error (403, 404, 429 with
-Retry-After); afterwards failures end the stream with ``event: error``.
+at its first batch, or as soon as Telegram answered a page, sat in a flood wait, or kept
+the request waiting :attr:`StreamTiming.open_after_s` (then pings keep the connection
+alive however long a fill takes): anything that fails before (no access, an unknown
+chat, a flood wait too long for the very first call) is a plain HTTP error (403, 404,
+429 with Retry-After); afterwards failures end the stream with ``event: error``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +30,7 @@ from tgscraper.history import (
     HistoryRequest,
     HistoryService,
     Messages,
+    Waiting,
 )
 from tgscraper.schemas import (
     CacheInfoSchema,
@@ -45,9 +49,23 @@ from tgscraper.web.errors import ApiError
 from tgscraper.web.json import json_response, loads
 from tgscraper.web.middlewares import get_account
 from tgscraper.web.routing import register_routes, route
-from tgscraper.web.sse import SSE_CONTENT_TYPE, EventStream, open_stream
+from tgscraper.web.sse import PING_INTERVAL_S, SSE_CONTENT_TYPE, EventStream, open_stream
 
 _MEDIA_KEY = b'"media_uuid":'  # unambiguous: quotes inside text are escaped
+
+
+@dataclass(frozen=True)
+class StreamTiming:
+    """When a history stream opens at the latest, and how often it pings. An app option
+    (``app[STREAM_TIMING]``, set before the app starts: tests shorten both)."""
+
+    #: seconds of waiting for Telegram after which the stream opens anyway (a 403/404/429
+    #: of a first call answering sooner is still a plain HTTP status)
+    open_after_s: float = 1.0
+    ping_interval_s: float = PING_INTERVAL_S
+
+
+STREAM_TIMING = web.AppKey("history_stream_timing", StreamTiming)
 _ACCESS_ERRORS = {403: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema, 502: ErrorSchema}
 
 
@@ -70,6 +88,7 @@ async def stream_history(
     id: send it back as Last-Event-ID to resume after it. The stream ends with
     ``event: done`` or ``event: error``."""
     account = get_account(request)
+    timing = request.app.get(STREAM_TIMING) or StreamTiming()
     async with cancel_on_disconnect(request):
         dialog = await resolve_dialog(request.app, account, path_params["dialog"])
         after = await _resume_point(request, account, dialog)
@@ -83,9 +102,14 @@ async def stream_history(
             newest_first=not query["reverse"],
             force_refresh=query["force_refresh"],
             after=after,
+            keep_alive_s=timing.open_after_s,
         )
         writer = _HistoryWriter(
-            request, dialog.dialog_id, chunk_size=query["chunk_size"], progress=query["progress"]
+            request,
+            dialog.dialog_id,
+            chunk_size=query["chunk_size"],
+            progress=query["progress"],
+            ping_interval_s=timing.ping_interval_s,
         )
         async with aclosing(request.app[HISTORY].run(history_request)) as events:
             return await writer.serve(events)
@@ -194,11 +218,20 @@ async def _resume_point(request: web.Request, account: str, dialog: ResolvedDial
 class _HistoryWriter:
     """Turns history events into SSE events of exactly chunk_size messages."""
 
-    def __init__(self, request: web.Request, dialog_id: int, *, chunk_size: int, progress: bool):
+    def __init__(
+        self,
+        request: web.Request,
+        dialog_id: int,
+        *,
+        chunk_size: int,
+        progress: bool,
+        ping_interval_s: float = PING_INTERVAL_S,
+    ):
         self.request = request
         self.dialog_id = dialog_id
         self.chunk_size = chunk_size
         self.progress = progress
+        self.ping_interval_s = ping_interval_s
         self.stream: EventStream | None = None
         self._stack: contextlib.AsyncExitStack | None = None
         self._blobs: list[bytes] = []
@@ -233,24 +266,32 @@ class _HistoryWriter:
     async def _open(self) -> EventStream:
         if self.stream is None:
             assert self._stack is not None
-            self.stream = await self._stack.enter_async_context(open_stream(self.request))
+            self.stream = await self._stack.enter_async_context(
+                open_stream(self.request, ping_interval=self.ping_interval_s)
+            )
         return self.stream
 
     async def _handle(self, event: HistoryEvent) -> None:
+        # Telegram answered, made us wait, or is slow: from now on the client gets pings
         if isinstance(event, Messages):
             if event.from_telegram:
                 self.from_telegram += len(event.blobs)
+                await self._open()
             else:
                 self.from_cache += len(event.blobs)
             self._blobs.extend(event.blobs)
             self._ids.extend(event.ids)
             await self._send_chunks(final=False)
+        elif isinstance(event, Waiting):
+            await self._open()
         elif isinstance(event, FloodWaitEvent):
-            stream = await self._open()  # from now on the client gets keep-alive pings
+            stream = await self._open()
             if self.progress:
                 await stream.send({"seconds": event.seconds}, event="wait")
-        elif isinstance(event, FillProgressEvent) and self.progress:
+        elif isinstance(event, FillProgressEvent):
             stream = await self._open()
+            if not self.progress:
+                return
             payload = {
                 "fetched": event.fetched,
                 "estimated_total": event.estimated_total,
