@@ -253,6 +253,27 @@ async def test_the_deadline_holds_when_the_loop_stalls_before_a_password_check(s
     assert flow.status is QrStatus.EXPIRED and flow.error.code == "expired"
 
 
+async def test_cancel_ends_the_login_even_when_its_cancellation_is_lost(server):
+    """cancel() lands one loop pass after the rotation's export started, where Python
+    3.11's asyncio.wait_for inside pyrogram drops it (the reply is already there): the
+    login must still end at its next step, not when its 5 minutes are over."""
+    flow = start_flow(server, Saved(), rotate_every_s=1.0)
+    await first_code(flow)
+    loop = asyncio.get_running_loop()
+    cancelling: list[asyncio.Future[None]] = []
+
+    def cancel_soon() -> None:  # the pass after the rotation's timer: inside the export
+        cancelling.append(asyncio.ensure_future(flow.cancel()))
+
+    loop.call_at(flow._refresh_at, loop.call_soon, cancel_soon)
+    async with asyncio.timeout(HANG_S):
+        while not cancelling:
+            await flow.changed(flow.version)
+        await cancelling[0]
+    assert flow.status is QrStatus.CANCELLED and flow.error.code == "cancelled"
+    assert not flow._client.is_connected
+
+
 async def test_a_login_cancelled_before_it_ran_ends_cancelled(server):
     """Its task never ran, so its own cleanup (which publishes the status) never did."""
     flow = start_flow(server, Saved())

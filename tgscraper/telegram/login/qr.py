@@ -10,10 +10,11 @@ a 2FA password answers SESSION_PASSWORD_NEEDED: the flow waits for the password
 
 A token lives ~30 s: the flow exports a new one when 5/6 of its life is over (25 s of
 Telegram's 30; at most every ``rotate_every_s``) until the code is scanned. The whole
-login ends as ``expired`` after ``timeout_s`` (5 minutes): the deadline bounds every
-wait and is checked again on every pass, because the timeout's cancellation alone can
-be lost (Python 3.11's ``asyncio.wait_for``, inside pyrogram, returns a reply that
-arrives together with a cancellation and drops the cancellation).
+login ends as ``expired`` after ``timeout_s`` (5 minutes). Neither the deadline nor
+``cancel()`` relies on the task's cancellation alone, which can be lost (Python 3.11's
+``asyncio.wait_for``, inside pyrogram, returns a reply that arrives together with a
+cancellation and drops the cancellation): the deadline bounds every wait, ``cancel()``
+wakes them, and both are checked again on every pass.
 
 Only a complete login reaches ``save`` (which writes the session file): a cancelled or
 failed one leaves nothing on disk, and a key that got logged in but was not saved is
@@ -32,8 +33,6 @@ import base64
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from enum import StrEnum
 
 import pyrogram
 from pyrogram import handlers, raw
@@ -44,6 +43,7 @@ from tgscraper.telegram.login.completion import ended_well, run_to_end
 from tgscraper.telegram.login.connection import LoginConnector, close_login_client
 from tgscraper.telegram.login.errors import LoginFailed, WrongPassword, describe_login_error
 from tgscraper.telegram.login.password import check_password, password_hint
+from tgscraper.telegram.login.qr_policy import TERMINAL, LoginExpired, QrPolicy, QrStatus
 from tgscraper.telegram.login.session_files import SessionData, session_of
 
 log = logging.getLogger(__name__)
@@ -54,45 +54,9 @@ MIN_REFRESH_S = 1.0
 REFRESH_AT = 5 / 6
 
 
-class QrStatus(StrEnum):
-    PENDING = "pending"
-    PASSWORD_REQUIRED = "password_required"
-    SUCCESS = "success"
-    EXPIRED = "expired"
-    ERROR = "error"
-    CANCELLED = "cancelled"
-
-
-TERMINAL = frozenset({QrStatus.SUCCESS, QrStatus.EXPIRED, QrStatus.ERROR, QrStatus.CANCELLED})
-
-
-@dataclass(frozen=True)
-class QrPolicy:
-    """The timings and limits of a QR login."""
-
-    #: export a new token at least this often while waiting for the scan
-    rotate_every_s: float = 25.0
-    #: the whole login (scan and password) must be done within this time
-    timeout_s: float = 300.0
-    #: wrong 2FA passwords accepted before the login fails
-    max_password_tries: int = 5
-
-
 #: stores the new session once the login is complete (writes the file, evicts clients);
 #: it returns once the session is stored and raises OSError if it could not be
 SaveSession = Callable[[SessionData, TelegramAccount], Awaitable[None]]
-
-
-class LoginExpired(LoginFailed):
-    """The login was not completed within its time limit."""
-
-    def __init__(self, timeout_s: float):
-        minutes = timeout_s / 60
-        super().__init__(
-            "expired",
-            f"The QR login expired: it was not completed within {minutes:g} "
-            f"minute{'' if minutes == 1 else 's'}.",
-        )
 
 
 def login_url(token: bytes) -> str:
@@ -129,7 +93,9 @@ class QrLogin:
         self._deadline = self._loop.time() + self.policy.timeout_s
         self._changed = asyncio.Event()
         self._scanned = asyncio.Event()
-        self._passwords: asyncio.Queue[tuple[str, asyncio.Future[None]]] = asyncio.Queue()
+        #: passwords to check, each with the future of its answer (None: wake up, stopping)
+        self._passwords: asyncio.Queue[tuple[str, asyncio.Future[None] | None]] = asyncio.Queue()
+        self._stopping = False
         self._logged_in = False
         #: the save of the session, once begun (it always runs to its end)
         self._saving: asyncio.Future[None] | None = None
@@ -199,6 +165,9 @@ class QrLogin:
         already ended, or a save it had begun stored the session (success)."""
         if self._cancel_reason is None:
             self._cancel_reason = reason
+        self._stopping = True  # seen on the next pass even if the cancellation is lost
+        self._scanned.set()  # wakes the scan wait
+        self._passwords.put_nowait(("", None))  # wakes the password wait
         if self._task is not None and not self._task.done():
             self._task.cancel()
             await asyncio.wait({self._task})  # its cleanup done; our own cancel still works
@@ -258,8 +227,11 @@ class QrLogin:
                     status, error, self.account = QrStatus.SUCCESS, None, self._saving_as
                 self._finish(status, error)
 
-    def _check_deadline(self) -> None:
-        """Raise LoginExpired once the deadline has passed (see the module docstring)."""
+    def _check_going_on(self) -> None:
+        """On every pass: raise CancelledError once cancel() was called, LoginExpired
+        once the deadline has passed (see the module docstring)."""
+        if self._stopping:
+            raise asyncio.CancelledError
         if self._loop.time() >= self._deadline:
             raise LoginExpired(self.policy.timeout_s)
 
@@ -296,7 +268,7 @@ class QrLogin:
         """Export tokens until one is scanned; the logged-in user (SessionPasswordNeeded
         when the account has a 2FA password)."""
         while True:
-            self._check_deadline()
+            self._check_going_on()
             self._scanned.clear()
             try:
                 answer = await client.invoke(
@@ -310,7 +282,7 @@ class QrLogin:
                 continue  # scanned too late: show a new code
             if isinstance(answer, raw.types.auth.LoginTokenSuccess):
                 return self._user_of(answer.authorization)
-            self._check_deadline()  # no new code once the login is over
+            self._check_going_on()  # no new code once the login is over
             self._show(client, answer)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout_at(min(self._refresh_at, self._deadline)):
@@ -361,7 +333,7 @@ class QrLogin:
         while True:
             password, attempt = await self._next_password()
             try:
-                self._check_deadline()
+                self._check_going_on()
                 user = await check_password(client, password)
             except PasswordHashInvalid:
                 self.password_tries_left -= 1
@@ -377,15 +349,15 @@ class QrLogin:
                 attempt.set_exception(failure)
                 raise failure from None
             except asyncio.CancelledError:
-                attempt.set_exception(self._cancelled())
+                _refuse(attempt, self._cancelled())
                 raise
             except BaseException as exc:
-                attempt.set_exception(describe_login_error(exc))
+                _refuse(attempt, describe_login_error(exc))
                 raise
             attempt.set_result(None)
             return user
 
-    async def _next_password(self) -> tuple[str, asyncio.Future[None]]:
+    async def _next_password(self) -> tuple[str, asyncio.Future[None] | None]:
         try:
             async with asyncio.timeout_at(self._deadline):
                 return await self._passwords.get()
@@ -395,6 +367,10 @@ class QrLogin:
     def _refuse_waiting_passwords(self, error: LoginFailed | None) -> None:
         failure = error or LoginFailed("cancelled", "The login ended.")
         while not self._passwords.empty():
-            _, attempt = self._passwords.get_nowait()
-            if not attempt.done():
-                attempt.set_exception(failure)
+            _refuse(self._passwords.get_nowait()[1], failure)
+
+
+def _refuse(attempt: asyncio.Future[None] | None, error: LoginFailed) -> None:
+    """Answer a password's check with `error` (None: no one is waiting)."""
+    if attempt is not None and not attempt.done():
+        attempt.set_exception(error)
