@@ -48,6 +48,7 @@ from tgscraper.web.errors import NO_ACCESS, ApiError, telegram_error_id
 from .events import FillProgressEvent, FloodWaitEvent, HistoryEvent, Messages, Waiting
 from .fill import FillJob, GapFill, MediaListener, covering_extent
 from .recent import RecentPart, fetch_recent
+from .visibility import Floors, clamp, visible
 
 T = TypeVar("T")
 
@@ -90,6 +91,7 @@ class HistoryService:
         self.settings = settings
         self._fills: dict[_FillKey, list[GapFill]] = {}
         self._media_listeners: list[MediaListener] = []
+        self.floors = Floors()
         self._closed = False
 
     def add_media_listener(self, listener: MediaListener) -> None:
@@ -215,8 +217,12 @@ class _Run:
         horizon = await self._horizon(end)
         lease = self.cache.hold()  # kept open for the whole request (cache/manager.py)
         try:
+            floor_second = None
+            if request.dialog.hidden_up_to:  # its history starts later (visibility.py)
+                floor = await self.service.floors.of(await self._job())
+                start, floor_second = clamp(start, end, horizon, floor)
             recent = RecentPart(claimed_from=min(end, horizon))
-            if end > horizon:  # the newest part first, from the top (recent.py)
+            if start < end and end > horizon:  # the newest part first (recent.py)
                 job = await self._job()
                 fetch = fetch_recent(
                     job,
@@ -232,6 +238,7 @@ class _Run:
                         yield event
             claimed = (max(start, recent.claimed_from), min(end, horizon))
             sources = [
+                self._floor_second(floor_second),
                 self._main(start, min(end, recent.claimed_from)),
                 self._read(*claimed, True),  # what the fetch from the top claimed
                 self._last_seconds(recent),
@@ -377,10 +384,37 @@ class _Run:
         batches = self.cache.read_range(
             low, high, newest_first=self.newest_first, batch_size=READ_BATCH, after=after
         )
+        hidden = self.request.dialog.hidden_up_to
         async with aclosing(batches):
             async for batch in batches:
                 self.last = batch.last
-                yield Messages(batch.json, batch.message_ids, from_telegram)
+                blobs, ids = batch.json, batch.message_ids
+                if hidden:  # another account's messages this one may not see
+                    blobs, ids = visible(blobs, ids, hidden)
+                if ids:
+                    yield Messages(blobs, ids, from_telegram)
+
+    async def _floor_second(self, second: int | None) -> AsyncIterator[HistoryEvent]:
+        """The second of this account's first visible message (``visibility.py``): from
+        the cache when covered, else from Telegram, never claimed."""
+        if second is None:
+            return
+        if not await self.cache.gaps(second, second + 1):
+            source = self._read(second, second + 1, False)
+        else:
+            part = RecentPart(claimed_from=second)
+            job = await self._job()
+            keep_alive = self.request.keep_alive_s
+            fetch = fetch_recent(
+                job, second, second, second + 1, refresh=True, part=part, keep_alive_s=keep_alive
+            )
+            async with aclosing(fetch) as events:
+                async for event in events:
+                    yield event
+            source = self._last_seconds(part)
+        async with aclosing(source) as events:
+            async for event in events:
+                yield event
 
     async def _last_seconds(self, recent: RecentPart) -> AsyncIterator[Messages]:
         """The last seconds' messages as the fetch from the top found them (never read from

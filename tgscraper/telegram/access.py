@@ -10,7 +10,9 @@ Telegram would not show it to.
 * The access check asks Telegram for the chat as this account sees it:
   ``channels.getChannels`` (a ``channelForbidden`` answer -> 403), ``messages.getChats``
   (``chatForbidden`` -> 403), ``users.getUsers`` (nothing -> 404). The account's own id
-  is its Saved Messages. Telegram's errors (CHANNEL_PRIVATE -> 403, CHANNEL_INVALID /
+  is its Saved Messages. For a supergroup, ``channels.getFullChannel`` says where its
+  history starts for this account (``hidden_up_to``: hidden pre-history, cleared
+  history). Telegram's errors (CHANNEL_PRIVATE -> 403, CHANNEL_INVALID /
   PEER_ID_INVALID / USERNAME_NOT_OCCUPIED -> 404) reach the error middleware as they are.
 * A positive answer is remembered per account for :data:`ACCESS_TTL_S` seconds, so a
   burst of requests costs one check; negative answers are not remembered. Concurrent
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -55,6 +57,10 @@ class ResolvedDialog:
     kind: str
     title: str | None = None
     username: str | None = None
+    #: messages with an id up to this one are hidden from this account (a supergroup it
+    #: joined with its pre-history hidden, or whose history it cleared: Telegram's
+    #: available_min_id); 0: it sees the whole history
+    hidden_up_to: int = 0
 
 
 _Key = tuple[str, str, int | str]  # (account, "id" | "name", value)
@@ -179,7 +185,11 @@ async def _check(
     peer_type = peer_type_of(dialog_id)
     if peer_type == "channel":
         found = await gateway.get_channel(client, peer, policy)
-        return _channel_dialog(dialog_id, peer, found)
+        dialog = _channel_dialog(dialog_id, peer, found)
+        if dialog.kind == "supergroup":  # its history may start later for this account
+            full = await gateway.get_full_channel(client, peer, policy)
+            return replace(dialog, hidden_up_to=full.available_min_id or 0)
+        return dialog
     if peer_type == "chat":
         found = await gateway.get_basic_group(client, raw_peer_id(dialog_id), policy)
         return _group_dialog(dialog_id, peer, found)

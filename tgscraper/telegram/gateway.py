@@ -109,6 +109,15 @@ async def get_channel(
     return answer.chats[0] if answer.chats else None
 
 
+async def get_full_channel(
+    client: pyrogram.Client, peer: raw.types.InputPeerChannel, policy: FloodPolicy
+) -> Any:
+    """The raw ChannelFull of a channel or supergroup, as this account sees it."""
+    channel = raw.types.InputChannel(channel_id=peer.channel_id, access_hash=peer.access_hash)
+    answer = await invoke(client, raw.functions.channels.GetFullChannel(channel=channel), policy)
+    return answer.full_chat
+
+
 async def get_basic_group(client: pyrogram.Client, chat_id: int, policy: FloodPolicy) -> Any | None:
     """The raw Chat / ChatForbidden of a basic group (raw id), or None."""
     answer = await invoke(client, raw.functions.messages.GetChats(id=[chat_id]), policy)

@@ -46,6 +46,8 @@ async def get_full_channel(ctx: CallContext, req: raw.functions.channels.GetFull
         admins_count=1 if channel.creator_id else 0,
         pinned_msg_id=pinned.id if pinned else None,
         folder_id=dialog.folder_id or None if dialog else None,
+        hidden_prehistory=channel.hidden_prehistory or None,
+        available_min_id=channel.available_min_id.get(viewer),
     )
     users, chats = peers_tl(world, viewer, [channel.peer])
     return raw.types.messages.ChatFull(full_chat=full, chats=chats, users=users)

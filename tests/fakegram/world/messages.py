@@ -242,6 +242,15 @@ class History:
         """Index of the first message with id >= message_id."""
         return bisect_left(self.ids, message_id)
 
+    def after(self, message_id: int) -> History:
+        """A copy holding only the messages above ``message_id`` (what a member whose
+        history starts there reads)."""
+        i = bisect_right(self.ids, message_id)
+        view = History()
+        view.ids, view.dates, view.messages = self.ids[i:], self.dates[i:], self.messages[i:]
+        view.next_id = self.next_id
+        return view
+
     def index_after_id(self, message_id: int) -> int:
         """Index of the first message with id > message_id."""
         return bisect_right(self.ids, message_id)

@@ -266,7 +266,9 @@ class World:
     def history(self, viewer_id: int, peer: int) -> History:
         """The message list `viewer_id` reads for a peer (shared for channels)."""
         if peer_kind(peer) == "channel":
-            return self.channels[raw_id(peer)].history
+            channel = self.channels[raw_id(peer)]
+            hidden = channel.available_min_id.get(viewer_id)
+            return channel.history.after(hidden) if hidden else channel.history
         return self.state(viewer_id).box(peer)
 
     def box_of(self, message: Message) -> History:

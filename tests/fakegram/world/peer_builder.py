@@ -102,8 +102,10 @@ class PeersMixin:
         signatures: bool = False,
         megagroup: bool = False,
         verified: bool = False,
+        hidden_prehistory: bool = False,
     ) -> Channel:
-        """A broadcast channel: public with a username, else private (members only)."""
+        """A broadcast channel: public with a username, else private (members only).
+        ``hidden_prehistory`` (supergroups): who joins later sees only what comes after."""
         channel_id = id or self._fresh_id("channel", FIRST_CHANNEL_ID, self.world.channels)
         channel = self.world.add_channel(
             Channel(
@@ -116,6 +118,7 @@ class PeersMixin:
                 creator_id=creator.id if creator else None,
                 signatures=signatures,
                 verified=verified,
+                hidden_prehistory=hidden_prehistory,
             )
         )
         self.join(channel, *([creator] if creator else []), *members, date=channel.date)
@@ -147,8 +150,13 @@ class PeersMixin:
         return chat
 
     def join(self, chat: Channel | BasicGroup, *users: User, date: int | None = None) -> None:
-        """Make users members; accounts get a dialog, read up to the current top."""
+        """Make users members; accounts get a dialog, read up to the current top. In a
+        supergroup with hidden pre-history they see only the messages from now on."""
         for user in users:
+            if getattr(chat, "hidden_prehistory", False) and user.id not in chat.members:
+                top = chat.history.top()
+                if top is not None and user.id != chat.creator_id:
+                    chat.available_min_id[user.id] = top.id
             chat.members.add(user.id)
             if user.is_account:
                 dialog = self.world.ensure_dialog(

@@ -91,6 +91,11 @@ class Channel:
     verified: bool = False
     members: set[int] = field(default_factory=set)
     history: History = field(default_factory=lambda: History())
+    #: supergroups: members who join later do not see earlier messages
+    hidden_prehistory: bool = False
+    #: member -> Telegram's available_min_id for them: they see only messages above it
+    #: (set when they join a supergroup with hidden pre-history)
+    available_min_id: dict[int, int] = field(default_factory=dict)
 
     @property
     def peer(self) -> int:
