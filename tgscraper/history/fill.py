@@ -185,7 +185,7 @@ class GapFill:
         its own, in its direction, from the middle of what that end's segment has left
         (by id when known: they meet halfway), so it streams while the rest fills."""
         async with self._splitting:
-            paging = [segment for segment in self.segments if not segment.progress.done]
+            paging = [segment for segment in self.segments if segment.paging]
             if not paging:
                 return
             if newest_first:  # its end: the newest unclaimed second

@@ -68,9 +68,14 @@ class Segment:
         self.start, self.end = self._claimed
         self.done = True
 
+    @property
+    def paging(self) -> bool:
+        """Pages are still to be fetched for this segment (not stopped, not through)."""
+        return not self.done and not self.progress.done
+
     def ids_left(self) -> int | None:
         """Estimated messages left to fetch (None when unknown)."""
-        if self.progress.done or self.position_id is None or self.far_id is None:
+        if not self.paging or self.position_id is None or self.far_id is None:
             return None
         return abs(self.far_id - self.position_id)
 
