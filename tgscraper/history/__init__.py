@@ -1,6 +1,8 @@
 """History: serving a chat's messages between two dates from the cache, filling its gaps
-from Telegram (``service.py`` plans and streams, ``fill.py`` fetches gaps, ``recent.py``
-the newest part from the top, ``events.py`` what a run yields)."""
+from Telegram: ``service.py`` the fills running, ``run.py`` plans and streams a request,
+``fill.py`` fetches gaps (``segments.py`` its pagers' ranges), ``recent.py`` the newest
+part from the top, ``visibility.py`` where a history starts for an account,
+``events.py`` what a run yields."""
 
 from tgscraper.history.events import (
     FillProgressEvent,
@@ -10,7 +12,8 @@ from tgscraper.history.events import (
     Waiting,
 )
 from tgscraper.history.fill import FillJob, GapFill, MediaListener
-from tgscraper.history.service import HistoryRequest, HistoryService
+from tgscraper.history.run import HistoryRequest
+from tgscraper.history.service import HistoryService
 
 __all__ = [
     "FillJob",

@@ -22,7 +22,9 @@ by id: see coverage.py). Each sub-range claims its own coverage, so readers can 
 first one while the others fill. A pager that finishes its range takes over the far half
 of the range with the most left (one probe finds the date there): a pager held up by a
 flood wait, or a range poorer in messages than its ids suggested, does not leave the
-others idle at the end. Never more than K requests are in flight.
+others idle at the end. Never more than K requests are in flight, but for one more pager
+when a follower streaming the other way comes (:meth:`GapFill.meet`): its end of the range
+is filled in its direction, from the middle of what is left, so it need not wait for all.
 
 Streams never read pages from here: they read the cache behind :meth:`GapFill.claimed`
 (claimed ranges are complete and hold nothing Telegram no longer has), waking up on
@@ -33,7 +35,6 @@ subscriber leaving cancels it (a write already started still commits).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Callable
@@ -397,10 +398,3 @@ def covering_extent(intervals: list[tuple[int, int]], position: int, *, newest_f
             elif not newest_first and low <= position < high:
                 position, moved = high, True
     return position
-
-
-async def cancel_and_wait(fill: GapFill) -> None:
-    if fill.task is not None and not fill.task.done():
-        fill.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await fill.task
