@@ -35,6 +35,7 @@ subscriber leaving cancels it (a write already started still commits).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Callable
@@ -187,7 +188,7 @@ class GapFill:
         (by id when known: they meet halfway), so it streams while the rest fills."""
         async with self._splitting:
             paging = [segment for segment in self.segments if segment.paging]
-            if not paging:
+            if self.done or not paging:
                 return
             if newest_first:  # its end: the newest unclaimed second
                 victim = max(paging, key=lambda segment: segment.progress.remaining[1])
@@ -207,7 +208,8 @@ class GapFill:
                 return
             self.segments.append(part)
             if self._group is not None:  # else _run starts its pager with the others
-                self._group.create_task(self._pager(part))
+                with contextlib.suppress(RuntimeError):  # a failing fill: its error tells
+                    self._group.create_task(self._pager(part))
             log.debug("fill %s: a pager from the other end", self.job.dialog.dialog_id)
 
     async def _pager(self, segment: Segment | None) -> None:
