@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from tgscraper.schemas import StrictBoolean, StrictInteger, describe_errors
+from tgscraper.schemas.common import StrictBoolean, StrictInteger, describe_errors
 
 SETTINGS_FILE = "settings.yaml"
 MEDIA_TYPES = ("photos", "videos", "voice_messages", "video_messages", "stickers", "gifs", "files")

@@ -20,7 +20,16 @@ from aiohttp import web
 from pyrogram.errors import Unauthorized
 
 from tgscraper.accounts import session_path
-from tgscraper.schemas import ErrorSchema
+from tgscraper.schemas.auth import (
+    LogoutSchema,
+    MeSchema,
+    QrPasswordBody,
+    QrStartBody,
+    QrStartSchema,
+    QrStatusSchema,
+    QrTokenPath,
+)
+from tgscraper.schemas.common import ErrorSchema
 from tgscraper.telegram.login.account import TelegramAccount, log_out, who_am_i
 from tgscraper.telegram.login.connection import LoginConnector, login_client
 from tgscraper.telegram.login.errors import LoginFailed, WrongPassword
@@ -35,15 +44,6 @@ from tgscraper.telegram.login.session_files import (
 from tgscraper.telegram.sessions import session_is_authorized
 from tgscraper.web.appkeys import CONFIG, SESSIONS
 from tgscraper.web.auth_answers import SCAN_HINT, login_ended, login_not_found, login_status
-from tgscraper.web.auth_schemas import (
-    LogoutSchema,
-    MeSchema,
-    QrPasswordBody,
-    QrStartBody,
-    QrStartSchema,
-    QrStatusSchema,
-    QrTokenPath,
-)
 from tgscraper.web.errors import ApiError
 from tgscraper.web.json import json_response
 from tgscraper.web.middlewares import get_account

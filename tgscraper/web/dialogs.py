@@ -14,7 +14,8 @@ from aiohttp import web
 
 from tgscraper.dates import format_date
 from tgscraper.dialogs import DialogRef
-from tgscraper.schemas import DialogInfoSchema, DialogPath, ErrorSchema, FoldersQuery, FoldersSchema
+from tgscraper.schemas.common import DialogPath, ErrorSchema
+from tgscraper.schemas.search import DialogInfoSchema, FoldersQuery, FoldersSchema
 from tgscraper.search.entries import Folder
 from tgscraper.telegram.access import resolve_dialog
 from tgscraper.telegram.dialog_details import fetch_details

@@ -22,7 +22,8 @@ from tgscraper.media import policy
 from tgscraper.media.downloader import DownloadError
 from tgscraper.media.fetcher import MediaGone, present
 from tgscraper.media.serving import file_response, is_local_client, metadata
-from tgscraper.schemas import ErrorSchema, FileMetadataSchema, FilePath, FileQuery
+from tgscraper.schemas.common import ErrorSchema
+from tgscraper.schemas.media import FileMetadataSchema, FilePath, FileQuery
 from tgscraper.telegram.access import resolve_dialog
 from tgscraper.web.appkeys import CACHE, MEDIA, SETTINGS
 from tgscraper.web.errors import NOT_FOUND, ApiError, telegram_error_id

@@ -32,10 +32,9 @@ from tgscraper.history import (
     Messages,
     Waiting,
 )
-from tgscraper.schemas import (
+from tgscraper.schemas.common import DialogPath, ErrorSchema
+from tgscraper.schemas.history import (
     CacheInfoSchema,
-    DialogPath,
-    ErrorSchema,
     HistoryBatchSchema,
     HistoryQuery,
     SyncQuery,

@@ -9,7 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from tgscraper.media.service import MediaService
-from tgscraper.schemas import DialogPath, ErrorSchema, RepairReportSchema
+from tgscraper.schemas.common import DialogPath, ErrorSchema
+from tgscraper.schemas.media import RepairReportSchema
 from tgscraper.telegram.access import resolve_dialog
 from tgscraper.web.appkeys import CACHE, HISTORY, MEDIA, SESSIONS, SETTINGS
 from tgscraper.web.json import json_response

@@ -41,7 +41,7 @@ from marshmallow import RAISE, Schema, ValidationError
 from webargs import core
 from webargs.aiohttpparser import AIOHTTPParser
 
-from tgscraper.schemas import ErrorSchema, describe_errors
+from tgscraper.schemas.common import ErrorSchema, describe_errors
 from tgscraper.web.errors import ApiError
 from tgscraper.web.json import loads
 

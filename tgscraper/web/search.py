@@ -9,12 +9,11 @@ from aiohttp import web
 from pyrogram.errors import BadRequest
 
 from tgscraper.dialogs import DialogRef
-from tgscraper.schemas import (
+from tgscraper.schemas.common import DialogPath, ErrorSchema
+from tgscraper.schemas.search import (
     DialogMessageSearchQuery,
-    DialogPath,
     DialogSearchQuery,
     DialogSearchSchema,
-    ErrorSchema,
     MessageSearchQuery,
     MessageSearchSchema,
 )

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tgscraper.schemas import ErrorSchema
+from tgscraper.schemas.common import ErrorSchema
 from tgscraper.settings import SettingsError, SettingsPatchSchema, SettingsSchema
 from tgscraper.web.appkeys import SETTINGS
 from tgscraper.web.errors import ApiError

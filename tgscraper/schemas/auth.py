@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from tgscraper.accounts import check_account_name
-from tgscraper.schemas import StrictBoolean
+from tgscraper.schemas.common import StrictBoolean
 from tgscraper.telegram.login.qr import QrStatus
 
 

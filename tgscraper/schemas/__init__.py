@@ -1,0 +1,3 @@
+"""marshmallow schemas of the routes (params, bodies, answers), one module per route
+group; ``common`` holds what several groups share. Route modules import the module they
+need (``from tgscraper.schemas.history import HistoryQuery``)."""
