@@ -36,10 +36,10 @@ from harness import (
     machine,
     median,
     read_history,
-    seeded_cache,
     work_dir,
     write_settings,
 )
+from seed import seeded_cache
 
 from tgscraper.cache.manager import CacheManager
 

@@ -29,10 +29,10 @@ from harness import (
     machine,
     median,
     read_history,
-    seeded_cache,
     work_dir,
     write_settings,
 )
+from seed import seeded_cache
 
 BENCH = "concurrent_clients"
 

@@ -10,10 +10,7 @@ cache seeded through the cache API, a fully parsing SSE client, medians, JSON fi
 * :func:`read_history` — one ``GET /api/v3/history/{dialog}`` read to its end: every SSE
   field parsed, every ``data`` decoded as JSON, ids checked to ascend (the benchmarks'
   chats have ids in date order), time to first event.
-* :func:`seeded_cache` — a data directory holding a channel of N cached messages written
-  with ``DialogCache.write_batch`` and ``FillProgress`` claims (the real format, built the
-  way a fill builds it), kept between runs under ``$TGSC_BENCH_DIR`` (default: the temp
-  directory) since 1M rows take a while to write.
+* ``seed.py``: :func:`seeded_cache`, a data directory with N cached messages.
 * :func:`emit` — one JSON line per figure.
 """
 
@@ -24,13 +21,11 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import signal
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,20 +41,6 @@ from tests.fakegram.testing import serve_process  # noqa: E402
 from tests.fakegram.world.builder import WorldBuilder  # noqa: E402
 from tests.fakegram.world.worlddump import save_world  # noqa: E402
 from tests.processes import clean_env, free_port  # noqa: E402
-from tgscraper.cache.coverage import FillProgress  # noqa: E402
-from tgscraper.cache.db import SCHEMA_VERSION  # noqa: E402
-from tgscraper.cache.manager import CacheManager  # noqa: E402
-from tgscraper.cache.records import (  # noqa: E402
-    DISABLED,
-    FILES,
-    PHOTOS,
-    VIDEOS,
-    ConvertedBatch,
-    DialogInfo,
-    MediaRow,
-    MessageRecord,
-    PeerRow,
-)
 from tgscraper.config import prepare_data_dir  # noqa: E402
 from tgscraper.settings import SettingsStore  # noqa: E402
 
@@ -108,6 +89,28 @@ def machine() -> dict[str, Any]:
 
 def work_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"tgsc-bench-{prefix}-"))
+
+
+# -- text ------------------------------------------------------------------------------------
+
+_TEXT = (
+    "the of and to in is you that it he was for on are as with his they at be this have "
+    "from or one had by word but not what all were we when your can said there use an each "
+    "which she do how their if will up other about out many then them these so some her "
+    "would make like him into time has look two more write go see number no way could "
+    "people my than first water been call who oil its now find long down day did get come "
+    "made may part привет мир новости канал сообщение сегодня завтра 🚀 ✅ 📢 🔥 café naïve "
+    "https://example.org/a/b?c=d #news @someone quoted 100% 3.14 2024-05-01"
+)
+_WORDS = _TEXT.split()
+
+
+def corpus(rng: random.Random, size: int = 1 << 20) -> str:
+    """A long run of words to slice message texts from (fast, varied, realistic)."""
+    words = rng.choices(_WORDS, k=size // 5)
+    for index in range(0, len(words), 23):
+        words[index] += "\n" if rng.random() < 0.3 else ","
+    return " ".join(words)[:size]
 
 
 # -- fakegram --------------------------------------------------------------------------------
@@ -167,7 +170,7 @@ def channel_world(path: Path, *, messages: int = 0, step: float = 1.0) -> tuple[
     alice = w.account(ACCOUNT)
     channel = w.channel("Bench", username="bench", members=[alice])
     if messages:
-        text = "{i} " + _corpus(random.Random(7))[:140]  # the words hold no braces
+        text = "{i} " + corpus(random.Random(7))[:140]  # the words hold no braces
         w.fill(channel, messages, start=BASE_DATE, step=step, text=text)
     save_world(w.world, path)
     return channel.peer, "bench"
@@ -345,278 +348,6 @@ async def read_history(
     elif stats.done is not None and stats.done.get("total") != stats.messages:
         stats.error = f"done says {stats.done.get('total')}, received {stats.messages}"
     return stats
-
-
-# -- seeding the cache -----------------------------------------------------------------------
-
-_WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "in",
-    "is",
-    "you",
-    "that",
-    "it",
-    "he",
-    "was",
-    "for",
-    "on",
-    "are",
-    "as",
-    "with",
-    "his",
-    "they",
-    "at",
-    "be",
-    "this",
-    "have",
-    "from",
-    "or",
-    "one",
-    "had",
-    "by",
-    "word",
-    "but",
-    "not",
-    "what",
-    "all",
-    "were",
-    "we",
-    "when",
-    "your",
-    "can",
-    "said",
-    "there",
-    "use",
-    "an",
-    "each",
-    "which",
-    "she",
-    "do",
-    "how",
-    "their",
-    "if",
-    "will",
-    "up",
-    "other",
-    "about",
-    "out",
-    "many",
-    "then",
-    "them",
-    "these",
-    "so",
-    "some",
-    "her",
-    "would",
-    "make",
-    "like",
-    "him",
-    "into",
-    "time",
-    "has",
-    "look",
-    "two",
-    "more",
-    "write",
-    "go",
-    "see",
-    "number",
-    "no",
-    "way",
-    "could",
-    "people",
-    "my",
-    "than",
-    "first",
-    "water",
-    "been",
-    "call",
-    "who",
-    "oil",
-    "its",
-    "now",
-    "find",
-    "long",
-    "down",
-    "day",
-    "did",
-    "get",
-    "come",
-    "made",
-    "may",
-    "part",
-    "привет",
-    "мир",
-    "новости",
-    "канал",
-    "сообщение",
-    "сегодня",
-    "завтра",
-    "🚀",
-    "✅",
-    "📢",
-    "🔥",
-    "café",
-    "naïve",
-    "https://example.org/a/b?c=d",
-    "#news",
-    "@someone",
-    '"quoted"',
-    "100%",
-    "3.14",
-    "2024-05-01",
-]
-
-SEED_BATCH = 1000
-
-
-def _corpus(rng: random.Random, size: int = 1 << 20) -> str:
-    """A long run of words to slice message texts from (fast, varied, realistic)."""
-    words = rng.choices(_WORDS, k=size // 5)
-    for index in range(0, len(words), 23):
-        words[index] += "\n" if rng.random() < 0.3 else ","
-    return " ".join(words)[:size]
-
-
-class _MessageMaker:
-    """Channel posts as the converter makes them: 50-400 characters of text, views and
-    forwards, some replies, forwards and albums, 10 % with a file (photo, video or
-    document) and its media row."""
-
-    def __init__(self, dialog_id: int, seed: int = 1):
-        self.dialog_id = dialog_id
-        self.rng = random.Random(seed)
-        self.corpus = _corpus(self.rng)
-        self.next_id = 1
-        self.date = BASE_DATE
-
-    def page(self, count: int, span_s: int) -> tuple[list[MessageRecord], list[MediaRow]]:
-        rng, corpus = self.rng, self.corpus
-        records, media = [], []
-        for _ in range(count):
-            # 15 % share the previous message's second; mean step span_s / count seconds
-            if rng.random() >= 0.15:
-                step = int(rng.random() * 2 * span_s / count / 0.85)
-                self.date = min(self.date + step, END_DATE - 1)
-            length = rng.randint(50, 400)
-            offset = rng.randrange(len(corpus) - length)
-            record = MessageRecord(
-                message_id=self.next_id,
-                date=self.date,
-                sender_id=self.dialog_id,
-                first_name="Bench",
-                username="bench",
-                message=corpus[offset : offset + length],
-                views=rng.randint(100, 90_000),
-                forwards=rng.randint(0, 300),
-            )
-            roll = rng.random()
-            if roll < 0.05 and self.next_id > 1:
-                record.reply_to = rng.randint(max(1, self.next_id - 500), self.next_id - 1)
-            elif roll < 0.08:
-                record.is_forwarded = 1
-                record.forwarded_from_channel_id = -1_001_000_000_000 - rng.randint(1, 999)
-                record.forwarded_from_name = "Another channel"
-                record.forwarded_from_date = self.date - rng.randint(60, 10 * DAY)
-            if rng.random() < 0.10:
-                media.append(self._media(record))
-            records.append(record)
-            self.next_id += 1
-        return records, media
-
-    def _media(self, record: MessageRecord) -> MediaRow:
-        rng = self.rng
-        kind = rng.choice((PHOTOS, PHOTOS, PHOTOS, VIDEOS, FILES))
-        photo = kind == PHOTOS
-        name = None if photo else f"file_{record.message_id}.{'mp4' if kind == VIDEOS else 'pdf'}"
-        row = MediaRow(
-            uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            message_id=record.message_id,
-            media_type=kind,
-            size=rng.randint(20_000, 300_000) if photo else rng.randint(100_000, 50_000_000),
-            mime_type="image/jpeg"
-            if photo
-            else ("video/mp4" if kind == VIDEOS else "application/pdf"),
-            original_filename=name,
-            dc_id=2,
-            location_kind="photo" if photo else "document",
-            file_id=rng.getrandbits(62),
-            access_hash=rng.getrandbits(62),
-            file_reference=rng.randbytes(24),
-            thumb_size="y" if photo else "",
-        )
-        record.media_type = kind
-        record.media_uuid = row.uuid
-        record.media_size = row.size
-        record.media_original_filename = name
-        if rng.random() < 0.3:
-            record.grouped_id = rng.getrandbits(60)
-        return row
-
-
-async def seed_channel(data_dir: Path, dialog_id: int, count: int) -> None:
-    """``count`` messages in ``dialog_id``'s cache, written page by page with the claims a
-    fill would make (coverage ``[0, END_DATE)``). Media rows are left as a server with
-    ``download_media: false`` leaves them after its first look (``disabled``), so the
-    background media review finds nothing to change."""
-    manager = CacheManager(data_dir)
-    try:
-        cache = await manager.dialog(dialog_id, None)
-        maker = _MessageMaker(dialog_id)
-        span = int((END_DATE - BASE_DATE) * 0.9 * SEED_BATCH / max(count, 1))
-        progress = FillProgress(0, END_DATE, horizon=END_DATE, newest_first=False)
-        channel = PeerRow(dialog_id, "channel", "Bench", None, "bench")
-        info = DialogInfo(dialog_id, "channel", "Bench", "bench")
-        written = 0
-        while written < count:
-            records, media = maker.page(min(SEED_BATCH, count - written), span)
-            written += len(records)
-            batch = ConvertedBatch(dialog_id, records, [channel], media, info)
-            claim = progress.after_page(records, exhausted=written >= count)
-            await cache.write_batch(batch, claim)
-        writer = cache.database.writer
-        await writer.execute(
-            "UPDATE media_files SET status = ?, reason = ?", (DISABLED, "download_media is off")
-        )
-        await writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        assert progress.done and await cache.gaps(0, END_DATE) == []
-    finally:
-        await manager.close()
-
-
-def bench_dir() -> Path:
-    return Path(os.environ.get("TGSC_BENCH_DIR") or tempfile.gettempdir()) / "tgsc-bench"
-
-
-async def seeded_cache(count: int, *, rebuild: bool = False) -> tuple[Path, dict[str, Any]]:
-    """A data directory with the ``bench`` channel's world file and ``count`` cached
-    messages: reused when a previous run built it (``rebuild`` forces a new one)."""
-    name = f"cache-{count}-seed{SEED_FORMAT}-schema{SCHEMA_VERSION}"
-    final = bench_dir() / name
-    meta_file = final / "seed.json"
-    if final.exists() and meta_file.exists() and not rebuild:
-        meta = json.loads(meta_file.read_text())
-        return final, {**meta, "reused": True}
-    shutil.rmtree(final, ignore_errors=True)
-    building = bench_dir() / f".{name}.{os.getpid()}"
-    shutil.rmtree(building, ignore_errors=True)
-    (building / "data").mkdir(parents=True)
-    dialog_id, username = channel_world(building / "world.json")
-    started = time.perf_counter()
-    await seed_channel(building / "data", dialog_id, count)
-    meta = {
-        "messages": count,
-        "dialog_id": dialog_id,
-        "username": username,
-        "seed_s": round(time.perf_counter() - started, 1),
-        "path": str(final),
-    }
-    (building / "seed.json").write_text(json.dumps(meta))
-    building.rename(final)
-    return final, {**meta, "reused": False}
 
 
 @contextlib.asynccontextmanager
