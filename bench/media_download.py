@@ -11,8 +11,8 @@ history over HTTP (with download_media off), then ``app[MEDIA].fetch`` downloads
 ``GET /api/v3/files/{uuid}`` does on demand. pyrogram's ``download_media`` fetches the same
 message with a client of the same account (a copy of its session file). Each run times
 both, one after the other; both files are checked byte for byte against the fake's
-digest. Prints one JSON line per figure (the best of the runs): the two times in seconds,
-then the ratio.
+digest. Prints one JSON line per figure: the median of the runs for the two times in
+seconds, and the median of the per-run ratios (``--quick``: 8 MB, one run, a smoke run).
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness import emit, machine, median  # noqa: E402
+
+from tests.fakegram.testing import serve_process  # noqa: E402
 from tests.fakegram.world.builder import WorldBuilder  # noqa: E402
 from tests.fakegram.world.files import file_digest  # noqa: E402
 from tests.fakegram.world.worlddump import save_world  # noqa: E402
@@ -55,17 +58,6 @@ def build_world(size: int, directory: Path) -> tuple[Path, int, int, str]:
     path = directory / "world.json"
     save_world(w.world, path)
     return path, channel.peer, message.id, file_digest(document.seed, size)
-
-
-async def start_fakegram(world: Path, data_dir: Path) -> tuple[asyncio.subprocess.Process, dict]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.fakegram", "serve", "--data-dir", str(data_dir),
-        "--world", str(world), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    line = await process.stdout.readline()
-    if not line:
-        raise SystemExit("fakegram did not start")
-    return process, json.loads(line)
 
 
 def sha256(path: Path) -> str:
@@ -102,18 +94,23 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=30.0)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 8 MB, 1 run")
     args = parser.parse_args()
+    if args.quick:
+        args.size_mb, args.runs = 8, 1
 
     work = Path(tempfile.mkdtemp(prefix="tgsc-bench-media-"))
     data_dir = work / "data"
     prepare_data_dir(data_dir)
     world, dialog_id, message_id, digest = build_world(args.size_mb * MIB, work)
-    process, info = await start_fakegram(world, data_dir)
     runner = None
     try:
-        control = f"http://127.0.0.1:{info['control_port']}"
-        async with aiohttp.ClientSession() as http:
+        async with (
+            serve_process(data_dir, "--world", str(world)) as info,
+            aiohttp.ClientSession() as http,
+        ):
+            control = f"http://127.0.0.1:{info['control_port']}"
             latency = {"method": "upload.getFile", "seconds": args.latency_ms / 1000}
             await (await http.post(f"{control}/faults/latency", json=latency)).read()
 
@@ -152,26 +149,25 @@ async def main() -> None:
                 media = await app[MEDIA].fetch("alice", cache, uuid)
                 ours.append(time.perf_counter() - started)
                 assert sha256(cache.directory / media.file_path) == digest, "our download differs"
+            await runner.cleanup()
+            runner = None
     finally:
         if runner is not None:
             await runner.cleanup()
-        process.terminate()
-        await process.wait()
         shutil.rmtree(work, ignore_errors=True)
 
     options = app[MEDIA].fetcher.options
-    common = {
-        "size_mb": args.size_mb,
-        "latency_ms": args.latency_ms,
-        "runs": args.runs,
-    }
-    print(json.dumps({"figure": "pyrogram_download_media_s", "value": round(min(theirs), 3),
-                      **common}))  # fmt: skip
-    print(json.dumps({"figure": "tgscraper_parallel_download_s", "value": round(min(ours), 3),
-                      "part_size": options.part_size, "parts_in_flight": options.parts_in_flight,
-                      **common}))  # fmt: skip
-    print(json.dumps({"figure": "speedup", "value": round(min(theirs) / min(ours), 2),
-                      "target": 4, **common}))  # fmt: skip
+    common = {"size_mb": args.size_mb, "latency_ms": args.latency_ms, "runs": args.runs}
+    emit("media_download", "pyrogram_download_media_s", round(median(theirs), 3), "s", **common)
+    emit(
+        "media_download", "tgscraper_parallel_download_s", round(median(ours), 3), "s",
+        part_size=options.part_size, parts_in_flight=options.parts_in_flight, **common,
+    )  # fmt: skip
+    speedup = median(t / o for t, o in zip(theirs, ours, strict=True))
+    emit(
+        "media_download", "speedup", round(speedup, 2), "x",
+        target=">= 4x pyrogram's download_media", ok=speedup >= 4, **common, **machine(),
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

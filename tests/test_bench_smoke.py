@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("cache_stream.py", "telegram_fill.py", "concurrent_clients.py")
+BENCHES = ("cache_stream.py", "telegram_fill.py", "concurrent_clients.py", "media_download.py")
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("TGSC_BENCH_SMOKE") != "1", reason="set TGSC_BENCH_SMOKE=1 to run"

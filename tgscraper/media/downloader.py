@@ -49,7 +49,7 @@ class DownloadOptions:
     """How one file is fetched: ``parts_in_flight`` requests of ``part_size`` bytes."""
 
     part_size: int = MIB
-    parts_in_flight: int = 8
+    parts_in_flight: int = 12
 
     def __post_init__(self) -> None:
         if self.part_size <= 0 or self.part_size % (4 * KIB) or MIB % self.part_size:
