@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from tests.fakegram.world.files import file_bytes
 from tests.media_support import (
+    JAN_1,
     MIB,
     by_kind,
     digest_of,
@@ -189,3 +190,48 @@ async def test_bad_unknown_and_foreign_files(fakegram, make_tgsc):
     mine_answer = await tgsc.request("GET", f"/api/v3/files/{dm_uuid}")
     assert mine_answer.status == 200
     assert hashlib.sha256(mine_answer.body).hexdigest() == digest_of(photo)
+
+
+async def test_a_file_of_a_message_hidden_from_the_account_is_refused_as_a_foreign_chats(
+    fakegram, make_tgsc
+):
+    """bob joined a supergroup with hidden pre-history: its older files (cached by alice,
+    on disk or not) answer him exactly as a file of a chat he cannot open does."""
+    world = media_world()
+    w = world.w
+    team = w.supergroup("Team", members=[world.alice], hidden_prehistory=True)
+    early = [w.post(team, "doc", date=JAN_1, media=w.document(700)),
+             w.post(team, "photo", date=JAN_1 + 1, media=w.photo(900))]  # fmt: skip
+    w.join(team, world.bob)
+    late_file = w.document(800)
+    late = w.post(team, "late", date=JAN_1 + 60, media=late_file)
+    vault = w.channel("Vault", members=[world.alice])  # private: bob cannot open it
+    w.post(vault, "secret", media=w.document(500))
+    server = await fakegram(w.world)
+    tgsc = await make_tgsc(telegram=server, settings={"download_media": False})
+    uuids = {m["message_id"]: m["media_uuid"] for m in await read_history(tgsc, str(team.peer))}
+    vault_uuid = (await read_history(tgsc, str(vault.peer)))[0]["media_uuid"]
+    on_disk = uuids[early[0].id]
+    assert (await tgsc.request("GET", f"/api/v3/files/{on_disk}")).status == 200  # alice's
+    media_dir = tgsc.data_dir / "channels" / str(team.peer) / "media"
+    assert [p.name for p in media_dir.iterdir()] == [f"{early[0].id}-file.bin"]
+
+    server.reset_calls()
+    for query in ("", "?metadata_only=true"):
+        for method in ("GET", "HEAD"):
+            path = f"/api/v3/files/{vault_uuid}{query}"
+            foreign = await tgsc.request(method, path, account="bob")
+            assert foreign.status == 403
+            if method == "GET":
+                assert foreign.json()["error"] == "no_access"
+            for message in early:
+                path = f"/api/v3/files/{uuids[message.id]}{query}"
+                hidden = await tgsc.request(method, path, account="bob")
+                assert (hidden.status, hidden.body) == (foreign.status, foreign.body), path
+    assert server.calls["upload.getFile"] == 0  # nothing was fetched for him
+    assert len(list(media_dir.iterdir())) == 1
+
+    visible = await tgsc.request("GET", f"/api/v3/files/{uuids[late.id]}", account="bob")
+    assert visible.status == 200
+    assert hashlib.sha256(visible.body).hexdigest() == digest_of(late_file)
+    assert (await metadata(tgsc, uuids[late.id], account="bob"))["downloaded"] is True

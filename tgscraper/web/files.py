@@ -1,9 +1,13 @@
 """GET and HEAD /api/v3/files/{uuid}: a message's media file (or its metadata).
 
 Finding the file is O(1): the global media index names the dialog database holding the
-uuid (``CacheManager.media_owner``). The requesting account must be able to open that
-dialog (``telegram.access.resolve_dialog``: 403 / 404), and a private chat's or basic
-group's file, cached per account, is only served to that account. A file not on disk yet
+uuid (``CacheManager.media_owner``). The requesting account must be able to see the
+message the file belongs to: open its chat (``telegram.access.resolve_dialog``), and in a
+supergroup whose history starts later for it (``ResolvedDialog.hidden_up_to``, see
+``history/visibility.py``) the message must be above that point. A private chat's or
+basic group's file, cached per account, is only served to that account. Every way of
+failing this check gets the same 403 (a file of a message it cannot see answers as one of
+a chat it cannot open: the answer tells nothing about which). A file not on disk yet
 is fetched on demand when it is within ``max_media_size_mb`` (joining a background
 download of the same file if one runs), else 409 naming the setting.
 """
@@ -24,9 +28,9 @@ from tgscraper.media.fetcher import MediaGone, present
 from tgscraper.media.serving import file_response, is_local_client, metadata
 from tgscraper.schemas.common import ErrorSchema
 from tgscraper.schemas.media import FileMetadataSchema, FilePath, FileQuery
-from tgscraper.telegram.access import resolve_dialog
+from tgscraper.telegram.access import ResolvedDialog, resolve_dialog
 from tgscraper.web.appkeys import CACHE, MEDIA, SETTINGS
-from tgscraper.web.errors import NOT_FOUND, ApiError, telegram_error_id
+from tgscraper.web.errors import NO_ACCESS, NOT_FOUND, ApiError, telegram_error_id
 from tgscraper.web.json import json_response
 from tgscraper.web.middlewares import get_account
 from tgscraper.web.routing import register_routes, route
@@ -98,29 +102,30 @@ async def _locate(request: web.Request, account: str, uuid: str) -> tuple[Dialog
     if owner is None:
         raise _unknown(uuid)
     if owner.account is not None and owner.account != account:
-        raise ApiError(403, "no_access", "This file belongs to another account's chat.")
-    await _check_access(request, account, owner.dialog_id)
+        raise _no_access()
+    dialog = await _visible_dialog(request, account, owner.dialog_id)
     cache = await manager.dialog(owner.dialog_id, owner.account)
     media = await cache.media.get(uuid)
     if media is None:
         raise _unknown(uuid)
+    if media.message_id <= dialog.hidden_up_to:  # before its history starts (visibility.py)
+        raise _no_access()
     return cache, media
 
 
-async def _check_access(request: web.Request, account: str, dialog_id: int) -> None:
-    """The account must be able to open the file's chat. A chat Telegram does not show
-    it at all (404 for the chat) is a 403 here: the file exists, it is not theirs."""
+async def _visible_dialog(request: web.Request, account: str, dialog_id: int) -> ResolvedDialog:
+    """The file's chat as the account sees it. A chat Telegram refuses it or does not show
+    it at all (404 for the chat) is the one 403 of this route: the file exists, it is not
+    theirs."""
     try:
-        await resolve_dialog(request.app, account, DialogRef(dialog_id=dialog_id))
+        return await resolve_dialog(request.app, account, DialogRef(dialog_id=dialog_id))
     except ApiError as exc:
-        if exc.status != 404:
+        if exc.status not in (403, 404):
             raise
     except RPCError as exc:
-        if telegram_error_id(exc) not in NOT_FOUND:
+        if telegram_error_id(exc) not in NOT_FOUND | NO_ACCESS:
             raise
-    else:
-        return
-    raise ApiError(403, "no_access", "This account cannot open the chat of this file.")
+    raise _no_access()
 
 
 async def _fetch(
@@ -140,6 +145,10 @@ async def _fetch(
         raise _unknown(media.uuid) from None
     except DownloadError as exc:
         raise ApiError(502, "download_failed", f"The download failed: {exc}.") from None
+
+
+def _no_access() -> ApiError:
+    return ApiError(403, "no_access", "This account cannot see the message of this file.")
 
 
 def _unknown(uuid: str) -> ApiError:
