@@ -147,6 +147,22 @@ def test_invalid_settings_file_at_startup_is_exit_2_naming_the_key(tmp_path):
     assert "'media_concurrency'" in result.stderr and "between 1 and 32" in result.stderr
 
 
+@pytest.mark.parametrize("problem", [".env not utf-8", "settings.yaml a directory"])
+def test_unreadable_configuration_files_are_exit_2_naming_them(tmp_path, problem):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if problem == ".env not utf-8":
+        (data_dir / ".env").write_bytes(b"TELEGRAM_API_ID=\xff1\n")
+        env, named = clean_env(), data_dir / ".env"
+    else:
+        (data_dir / "settings.yaml").mkdir()
+        env, named = clean_env(**CREDENTIALS), data_dir / "settings.yaml"
+    result = run("server", "--data-dir", str(data_dir), env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"tgsc-server: error: Cannot read {named}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_bad_server_key_file_is_exit_2(tmp_path):
     pem = tmp_path / "bad.pem"
     pem.write_text("nope")

@@ -44,6 +44,12 @@ def test_no_env_files_means_environment_only(tmp_path):
     assert read_environment(tmp_path, environ, tmp_path) == {"TELEGRAM_API_ID": "5"}
 
 
+def test_an_env_file_that_is_not_utf8_is_a_config_error_naming_it(tmp_path):
+    (tmp_path / ".env").write_bytes(b"TELEGRAM_API_ID=\xff1\nTELEGRAM_API_HASH=h\n")
+    with pytest.raises(ConfigError, match=r"Cannot read .*\.env: 'utf-8' codec"):
+        read_environment(tmp_path / "data", {}, tmp_path)
+
+
 def test_credentials_parsed():
     assert parse_credentials({"TELEGRAM_API_ID": " 123 ", "TELEGRAM_API_HASH": "abc"}) == (
         123,

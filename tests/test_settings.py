@@ -224,6 +224,37 @@ def test_invalid_file_names_the_key_and_the_problem(tmp_path, text, words):
     assert str(tmp_path / SETTINGS_FILE) in str(error.value)
 
 
+@pytest.mark.parametrize("problem", ["directory", "not utf-8"])
+def test_an_unreadable_file_is_a_settings_error_naming_it(tmp_path, problem):
+    path = tmp_path / SETTINGS_FILE
+    if problem == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"download_media: \xff\n")
+    with pytest.raises(SettingsError, match=f"Cannot read {path}"):
+        SettingsStore.open(tmp_path)
+
+
+def test_a_settings_file_that_cannot_be_created_is_a_settings_error(tmp_path):
+    missing = tmp_path / "no-such-dir"
+    with pytest.raises(SettingsError, match=f"Cannot create {missing / SETTINGS_FILE}"):
+        SettingsStore.open(missing)
+
+
+@pytest.mark.parametrize("problem", ["missing", "not utf-8"])
+def test_an_unreadable_template_is_refused_naming_it(tmp_path, problem):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    SettingsStore.open(data_dir)
+    before = (data_dir / SETTINGS_FILE).read_bytes()
+    template = tmp_path / "template.yaml"
+    if problem == "not utf-8":
+        template.write_bytes(b"telegram_batch_size: \xff\n")
+    with pytest.raises(SettingsError, match=f"Cannot read the settings template {template}"):
+        SettingsStore.import_template(template, data_dir)
+    assert (data_dir / SETTINGS_FILE).read_bytes() == before
+
+
 def test_import_template_refuses_invalid_and_keeps_the_old_file(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -75,13 +75,17 @@ def read_environment(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> dict[str, str]:
-    """Our variables from, in increasing priority: data_dir/.env, ./.env, the environment."""
+    """Our variables from, in increasing priority: data_dir/.env, ./.env, the environment
+    (ConfigError naming a .env file that cannot be read as UTF-8 text)."""
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
     found: dict[str, str] = {}
     for env_file in (data_dir / ".env", cwd / ".env"):
         if env_file.is_file():
-            values = dotenv_values(env_file)
+            try:
+                values = dotenv_values(env_file, encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"Cannot read {env_file}: {exc}") from exc
             found.update({k: v for k, v in values.items() if k in ENV_VARIABLES and v})
     found.update({k: environ[k] for k in ENV_VARIABLES if environ.get(k)})
     return found

@@ -245,14 +245,20 @@ class SettingsStore:
     @classmethod
     def open(cls, data_dir: Path) -> SettingsStore:
         """Load settings.yaml, creating it with defaults on first run (blocking: call it
-        before the loop runs or through asyncio.to_thread)."""
+        before the loop runs or through asyncio.to_thread). SettingsError names the file
+        and the problem, also when it cannot be read or created."""
         path = data_dir / SETTINGS_FILE
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             settings = Settings()
-            write_atomically(path, render_yaml(settings))
+            try:
+                write_atomically(path, render_yaml(settings))
+            except OSError as exc:
+                raise SettingsError(f"Cannot create {path}: {exc}") from exc
             return cls(path, settings)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"Cannot read {path}: {exc}") from exc
         return cls(path, parse_yaml(text, str(path)))
 
     @staticmethod
@@ -261,10 +267,14 @@ class SettingsStore:
         raises SettingsError and leaves the existing file untouched."""
         try:
             text = template.read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise SettingsError(f"Cannot read the settings template {template}: {exc}") from exc
         settings = parse_yaml(text, str(template))
-        write_atomically(data_dir / SETTINGS_FILE, render_yaml(settings))
+        target = data_dir / SETTINGS_FILE
+        try:
+            write_atomically(target, render_yaml(settings))
+        except OSError as exc:
+            raise SettingsError(f"Cannot write {target}: {exc}") from exc
         return settings
 
     @property
