@@ -13,7 +13,8 @@ as long as you like, and hold a lease while you work on it. Methods:
 * ``read_range(start, end, *, newest_first=False, batch_size=1000, after=None)`` — async
   iterator of ``CachedBatch(json, last)`` (``reader.py``).
 * ``await message_key(message_id) -> (date, message_id) | None`` — for ``Last-Event-ID``.
-* ``await summary() -> dict`` — for ``GET /api/v3/dialogs/{dialog}/cache``.
+* ``await summary(hidden_up_to=0) -> dict`` — for ``GET /api/v3/dialogs/{dialog}/cache``
+  (as an account that sees only the messages above ``hidden_up_to`` sees it).
 * ``media`` — ``MediaFiles``: get / find / set_status / set_location (``media_files.py``).
 * ``directory`` / ``media_dir`` — where the database and its downloaded files live.
 * ``hold() -> Lease`` — ``with cache.hold():`` (or ``lease.release()`` later): in use,
@@ -81,8 +82,8 @@ class DialogCache:
     async def message_key(self, message_id: int) -> Key | None:
         return await reader.message_key(self.database, message_id)
 
-    async def summary(self) -> dict[str, Any]:
-        return {"dialog_id": self.dialog_id, **await reader.summary(self.database)}
+    async def summary(self, hidden_up_to: int = 0) -> dict[str, Any]:
+        return {"dialog_id": self.dialog_id, **await reader.summary(self.database, hidden_up_to)}
 
     def hold(self) -> Lease:
         return self.database.hold()

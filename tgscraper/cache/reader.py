@@ -94,23 +94,41 @@ async def gaps(database: Database, start: int, end: int) -> list[tuple[int, int]
         return await coverage.gaps(connection, start, end)
 
 
-async def summary(database: Database) -> dict[str, Any]:
-    """What is cached: for ``GET /api/v3/dialogs/{dialog}/cache``."""
+async def summary(database: Database, hidden_up_to: int = 0) -> dict[str, Any]:
+    """What is cached: for ``GET /api/v3/dialogs/{dialog}/cache``.
+
+    ``hidden_up_to`` (``ResolvedDialog.hidden_up_to``) summarises the cache as an account
+    that sees only the messages above that id sees it: its messages and their media
+    only, and the coverage from the oldest of them on (the cache is shared with accounts
+    that see more; a covered interval holds every message, so every one this account
+    sees, and none it sees lies before its oldest cached one). ``database_bytes`` is the
+    size of the (shared) file.
+    """
     async with database.reader() as connection:
         dialog = await connection.execute_fetchall(
             "SELECT id, type, title, username FROM dialog LIMIT 1"
         )
         intervals = await coverage.intervals(connection)
-        ((count,),) = await connection.execute_fetchall("SELECT count(*) FROM messages")
+        ((count,),) = await connection.execute_fetchall(
+            "SELECT count(*) FROM messages WHERE message_id > ?", (hidden_up_to,)
+        )
         oldest = await connection.execute_fetchall(
-            "SELECT message_id, date FROM messages ORDER BY date, message_id LIMIT 1"
+            "SELECT message_id, date FROM messages WHERE message_id > ? "
+            "ORDER BY date, message_id LIMIT 1",
+            (hidden_up_to,),
         )
         newest = await connection.execute_fetchall(
-            "SELECT message_id, date FROM messages ORDER BY date DESC, message_id DESC LIMIT 1"
+            "SELECT message_id, date FROM messages WHERE message_id > ? "
+            "ORDER BY date DESC, message_id DESC LIMIT 1",
+            (hidden_up_to,),
         )
         media = await connection.execute_fetchall(
-            "SELECT status, count(*), coalesce(sum(size), 0) FROM media_files GROUP BY status"
+            "SELECT status, count(*), coalesce(sum(size), 0) FROM media_files "
+            "WHERE message_id > ? GROUP BY status",
+            (hidden_up_to,),
         )
+    if hidden_up_to:
+        intervals = _from_oldest(intervals, oldest[0][1] if oldest else None)
     by_status = {status: {"count": n, "bytes": size} for status, n, size in media}
     return {
         "dialog": dict(zip(("id", "type", "title", "username"), dialog[0], strict=True))
@@ -127,6 +145,13 @@ async def summary(database: Database) -> dict[str, Any]:
         },
         "database_bytes": await asyncio.to_thread(_database_bytes, database),
     }
+
+
+def _from_oldest(intervals: list[tuple[int, int]], oldest: int | None) -> list[tuple[int, int]]:
+    """The intervals clipped to start at the second of ``oldest`` (none without it)."""
+    if oldest is None:
+        return []
+    return [(max(start, oldest), end) for start, end in intervals if end > oldest]
 
 
 def _interval_summary(start: int, end: int) -> dict[str, Any]:

@@ -92,7 +92,9 @@ async def stream_history(
         dialog = await resolve_dialog(request.app, account, path_params["dialog"])
         after = await _resume_point(request, account, dialog)
         cache = await request.app[CACHE].dialog(dialog.dialog_id, account)
-        request.app[MEDIA].review(account, cache, query["start"], query["end"])  # background
+        request.app[MEDIA].review(  # background
+            account, cache, query["start"], query["end"], hidden_up_to=dialog.hidden_up_to
+        )
         history_request = HistoryRequest(
             account=account,
             dialog=dialog,
@@ -182,7 +184,7 @@ async def cache_info(request: web.Request, *, path_params: dict[str, Any]) -> we
     cache = await request.app[CACHE].existing_dialog(dialog.dialog_id, account)
     if cache is None:  # never cached: do not create it
         return json_response(_empty_summary(dialog))
-    summary = await cache.summary()
+    summary = await cache.summary(dialog.hidden_up_to)  # only what this account sees
     # as Telegram describes it now (the stored row is as of the last fill): the same
     # description as GET /api/v3/dialogs/{dialog}, before and after anything is cached
     summary["dialog"] = _dialog_summary(dialog)
