@@ -112,3 +112,16 @@ async def test_the_cache_summary_shows_each_account_what_it_sees(fakegram, make_
     assert first_date == JAN_1 + 10 * DAY
     assert for_bob["coverage"][0]["start"] == first_date
     assert [c["end"] for c in for_bob["coverage"]] == [c["end"] for c in for_alice["coverage"]]
+
+
+async def test_last_event_id_of_a_message_hidden_from_the_account_is_400(env):
+    await history(env.app, env.team.peer, end_date=END)  # alice caches everything
+    hidden, first_visible = env.everything[299], env.bobs[0]
+    answer = await env.app.request(
+        "GET", f"/api/v3/history/{env.team.peer}", account="bob",
+        headers={"Last-Event-ID": str(hidden)}, params={"end_date": END},
+    )  # fmt: skip
+    assert answer.status == 400 and "Last-Event-ID" in answer.json()["detail"]
+    resumed = await history(env.app, env.team.peer, end_date=END, account="bob",
+                            headers={"Last-Event-ID": str(first_visible)})  # fmt: skip
+    assert resumed.message_ids == env.bobs[1:]

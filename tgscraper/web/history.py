@@ -205,7 +205,8 @@ async def _resume_point(request: web.Request, account: str, dialog: ResolvedDial
             f"Invalid header 'Last-Event-ID': {text!r} is not a message id.",
         ) from None
     cache = await request.app[CACHE].dialog(dialog.dialog_id, account)
-    key = await cache.message_key(message_id)
+    # a message hidden from this account (visibility.py) is not in its view of the cache
+    key = await cache.message_key(message_id) if message_id > dialog.hidden_up_to else None
     if key is None:
         raise ApiError(
             400,
