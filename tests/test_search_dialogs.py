@@ -49,6 +49,8 @@ def newest_first(dialogs) -> list[int]:
 
 
 async def test_no_parameter_lists_every_dialog_once_newest_first(setup):
+    default = await setup.search()
+    assert default["limit"] == 50 and len(default["results"]) == 50 and default["offset"] == 0
     body = await setup.search(limit=500)
     expected = setup.expected()
     assert len(expected) >= 195
@@ -112,6 +114,27 @@ async def test_the_dialog_list_is_fetched_once_per_ttl(setup):
     await setup.search(refresh="true")
     assert setup.server.calls["messages.getDialogs"] == 2 * fetches
     assert setup.server.calls["messages.getDialogFilters"] == 2
+
+
+async def test_each_account_has_its_own_dialog_list(fakegram, make_tgsc):
+    """The kept list is per account: bob's search never sees alice's copy (or hers his)."""
+    sw = build_search_world()
+    server = await fakegram(sw.world)
+    app = await make_tgsc(telegram=server, accounts={"alice": sw.alice.id, "bob": sw.bob.id})
+    alice = await app.json("GET", f"{PATH}?limit=500")
+    bob = await app.json("GET", f"{PATH}?limit=500", account="bob")
+    alice_ids = {item["id"] for item in alice["results"]}
+    bob_ids = {item["id"] for item in bob["results"]}
+    expected = set(sw.world.state(sw.bob.id).dialogs) - {SERVICE_NOTIFICATIONS_ID}
+    assert bob_ids == expected and bob["total"] == len(expected)
+    assert sw.chats["hidden"].peer in bob_ids and sw.chats["hidden"].peer not in alice_ids
+    assert {item["type"] for item in bob["results"] if item["id"] == sw.alice.id} == {"user"}
+    fetched = server.calls["messages.getDialogs"]
+    assert fetched == 3  # alice's two pages, bob's one
+    again = await app.json("GET", f"{PATH}?limit=500&offset=1", account="bob")
+    assert [item["id"] for item in again["results"]] == [item["id"] for item in bob["results"]][1:]
+    assert (await app.json("GET", f"{PATH}?limit=500"))["total"] == alice["total"]
+    assert server.calls["messages.getDialogs"] == fetched  # both kept, each its own
 
 
 async def test_a_ttl_of_zero_fetches_every_time(fakegram, make_tgsc):
