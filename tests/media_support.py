@@ -49,10 +49,14 @@ def post_files(world: MediaWorld, files: dict[str, Any], *, start: int = JAN_1) 
         world.posts[kind] = (message, file)
 
 
-async def read_history(tgsc: Any, dialog: str = "media", **params: Any) -> list[dict]:
-    """GET /api/v3/history/{dialog} to its end; its messages (oldest first)."""
+async def read_history(
+    tgsc: Any, dialog: str = "media", *, account: str | None = None, **params: Any
+) -> list[dict]:
+    """GET /api/v3/history/{dialog} to its end (as ``account``, default the app's); its
+    messages (oldest first)."""
+    by = {} if account is None else {"account": account}
     result = await read_stream(
-        tgsc, f"/api/v3/history/{dialog}", params={"reverse": True, **params}
+        tgsc, f"/api/v3/history/{dialog}", params={"reverse": True, **params}, **by
     )
     assert result.status == 200, result.body
     assert result.done is not None, result.last_event

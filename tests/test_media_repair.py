@@ -160,3 +160,44 @@ async def test_reviews_of_a_chat_queue_their_ranges_and_remember_them(fakegram, 
         while not lost.exists():  # noqa: ASYNC110 - a file a background task writes
             await asyncio.sleep(0.05)
     assert sha256(lost) == digest_of(files["day0"])
+
+
+async def test_files_of_messages_hidden_from_the_account_are_left_to_others(fakegram, make_tgsc):
+    """bob joined a supergroup with hidden pre-history: neither his served history (with
+    repair_media on) nor his repair counts or downloads the older files alice cached."""
+    world = media_world()
+    w = world.w
+    team = w.supergroup("Team", members=[world.alice], hidden_prehistory=True)
+    early = [w.post(team, f"early {k}", date=JAN_1 + k, media=w.document(2 * MIB))
+             for k in range(2)]  # fmt: skip
+    w.join(team, world.bob)
+    late = w.post(team, "late", date=JAN_1 + 60, media=w.document(2 * MIB))
+    next_day = w.post(team, "next day", date=JAN_1 + DAY, media=w.document(2 * MIB))
+    server = await fakegram(w.world)
+    settings = {"max_media_size_mb": 1, "media_concurrency": 1}
+    tgsc = await make_tgsc(telegram=server, settings=settings)
+    uuids = {m["message_id"]: m["media_uuid"] for m in await read_history(tgsc, str(team.peer))}
+    for uuid in uuids.values():
+        await wait_for_status(tgsc, uuid, "skipped_by_size")
+    patch = {"max_media_size_mb": 3, "repair_media": True}
+    await tgsc.json("PATCH", "/api/v3/settings", json=patch)
+
+    # bob's reviews run in turn and his downloads one at a time in queue order: had the
+    # first day's review queued the early files, they would be on disk before next_day's
+    server.reset_calls()
+    for day in ("2024-01-01", "2024-01-02"):
+        messages = await read_history(tgsc, str(team.peer), account="bob",
+                                      start_date=day, end_date=day)  # fmt: skip
+        assert early[0].id not in [m["message_id"] for m in messages]
+    await wait_for_status(tgsc, uuids[next_day.id], "downloaded")
+    assert (await metadata(tgsc, uuids[late.id]))["downloaded"] is True
+    report = await tgsc.json("POST", f"/api/v3/media/repair/{team.peer}", account="bob")
+    assert report == {"queued": 0, "already_present": 2, "still_skipped": 0}
+    for message in early:  # untouched: still alice's skipped files
+        assert (await metadata(tgsc, uuids[message.id]))["status"] == "skipped_by_size"
+    assert server.calls["upload.getFile"] == 4  # two parts of each of bob's files
+
+    report = await tgsc.json("POST", f"/api/v3/media/repair/{team.peer}")
+    assert report == {"queued": 2, "already_present": 2, "still_skipped": 0}
+    for message in early:
+        await wait_for_status(tgsc, uuids[message.id], "downloaded")

@@ -56,6 +56,8 @@ class ChatReviews:
         self.waiting: list[Span] = []
         #: a review task is working through ``waiting``
         self.running = False
+        #: files of messages up to this id are hidden from the account (never reviewed)
+        self.hidden_up_to = 0
 
     def add(self, span: Span, settings: Any) -> bool:
         """Queue what of ``span`` is neither reviewed under ``settings`` nor queued;

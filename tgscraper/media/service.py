@@ -134,15 +134,23 @@ class MediaService:
             self._spawn(self._run(job))
         return await asyncio.shield(job.future)
 
-    async def repair(self, account: str, cache: DialogCache) -> RepairReport:
+    async def repair(
+        self, account: str, cache: DialogCache, *, hidden_up_to: int = 0
+    ) -> RepairReport:
         """Queue every file of the dialog the settings allow and that is not on disk
         (failed ones included); count what is already there and what stays skipped.
-        Partial downloads of files the dialog no longer has are deleted."""
+        Files of messages up to ``hidden_up_to`` (``ResolvedDialog.hidden_up_to``: hidden
+        from this account) are neither counted nor touched. Partial downloads of files
+        the dialog no longer has are deleted."""
         report = RepairReport()
         unfinished: set[str] = set()
         async for batch in cache.media.scan():
             on_disk = await present(cache, batch)
             for media in batch:
+                if media.message_id <= hidden_up_to:
+                    if media.uuid not in on_disk:
+                        unfinished.add(media.uuid)  # its parts are not orphans
+                    continue
                 if media.uuid in on_disk:
                     report.already_present += 1
                     continue
@@ -155,15 +163,19 @@ class MediaService:
         await remove_orphans(cache.media_dir, unfinished | set(self._downloads))
         return report
 
-    def review(self, account: str, cache: DialogCache, start: int, end: int) -> None:
+    def review(
+        self, account: str, cache: DialogCache, start: int, end: int, *, hidden_up_to: int = 0
+    ) -> None:
         """Serving cached history: with ``repair_media`` on, queue in the background what
-        was skipped and is allowed now, and files missing on disk, in ``[start, end)``.
+        was skipped and is allowed now, and files missing on disk, in ``[start, end)``
+        (never files of messages up to ``hidden_up_to``, hidden from this account).
         Ranges wait their turn per chat; a range already reviewed under the current
         settings is not looked at again (``reviews.py``)."""
         settings = self._settings.current
         if self._closed or not settings.repair_media:
             return
         chat = self._reviews.of(account, cache.dialog_id)
+        chat.hidden_up_to = hidden_up_to
         if chat.add((start, end), settings) and not chat.running:
             chat.running = True
             self._spawn(self._review(account, cache, chat))
@@ -237,6 +249,8 @@ class MediaService:
                 async for batch in cache.media.scan(statuses=REVIEWED, start=start, end=end):
                     on_disk = await present(cache, batch)
                     for media in batch:
+                        if media.message_id <= chat.hidden_up_to:
+                            continue
                         if media.uuid not in self._downloads and media.uuid not in on_disk:
                             await self._reconsider(account, cache, media)
                 chat.reviewed_under(span, settings)

@@ -26,7 +26,9 @@ from tgscraper.web.routing import register_routes, route
         "Looks at every media file of the chat: files the current settings allow that are "
         "not on disk (skipped earlier, failed, never decided, deleted or truncated on disk) "
         "are queued for download in the background; the others keep or get their skip "
-        "reason. Answers the counts at once, without waiting for the downloads."
+        "reason. Files of messages hidden from the account (a supergroup's history before "
+        "it joined) are left out. Answers the counts at once, without waiting for the "
+        "downloads."
     ),
     tags=["files"],
     path_params=DialogPath,
@@ -36,7 +38,7 @@ async def repair_media(request: web.Request, *, path_params: dict[str, Any]) -> 
     account = get_account(request)
     dialog = await resolve_dialog(request.app, account, path_params["dialog"])
     cache = await request.app[CACHE].dialog(dialog.dialog_id, account)
-    report = await request.app[MEDIA].repair(account, cache)
+    report = await request.app[MEDIA].repair(account, cache, hidden_up_to=dialog.hidden_up_to)
     return json_response(asdict(report))
 
 
