@@ -9,7 +9,7 @@ from pyrogram import enums, errors, raw
 
 from tests.fakegram.world.builder import WorldBuilder
 from tests.fakegram.world.files import file_digest
-from tests.fakegram.world.model import ARCHIVE
+from tests.fakegram.world.model import ARCHIVE, Entity
 
 T0 = 1_700_000_000
 BIG_ID = 2**31 + 99
@@ -215,3 +215,71 @@ async def test_private_chat_ids_are_per_account(world, fakegram, fakegram_client
         )
     )
     assert isinstance(raw_history, raw.types.messages.Messages)
+
+
+async def test_message_details_reach_the_client(fakegram, fakegram_client):
+    """Every message feature of the world arrives as pyrogram parses Telegram's."""
+    w = WorldBuilder(now=T0 + 1000)
+    alice, bob, carol = w.account("alice", "Alice"), w.user("bob", "Bob"), w.user("carol", "Carol")
+    blog = w.channel("Blog", username="blog", members=[alice], signatures=True, date=T0)
+    w.service(blog, "channel_create", title="Blog", date=T0)
+    bold, link = Entity("bold", 0, 3), Entity("text_url", 4, 7, url="https://x.org")
+    counts = {"views": 120, "forwards": 3, "replies": 4}
+    post = w.post(blog, "big release", sender=carol, date=T0 + 1, entities=[bold, link], **counts)
+    reply = w.post(blog, "yay", reply_to=post, quote="release", date=T0 + 2)
+    album = w.album(blog, [w.photo(), w.video()], "two", date=T0 + 3)
+    w.pin(blog, post, date=T0 + 4)
+    w.edit(reply, "yay!", date=T0 + 5)
+    saved = w.saved(alice)
+    said = w.post(w.private(alice, bob), "from bob", sender=bob, date=T0 + 6)
+    from_channel = w.forward(post, saved, sender=alice, date=T0 + 7)
+    from_user = w.forward(said, saved, sender=alice, date=T0 + 8)
+    hidden = w.forward(said, saved, hidden_name="Someone", date=T0 + 9)
+    family = w.group("Family", members=[alice, bob], creator=alice)
+    w.service(family, "chat_create", title="Family", users=[alice, bob], date=T0 + 10)
+
+    server = await fakegram(w.world)
+    client = await fakegram_client(server, alice.id)
+    by_id = {m.id: m async for m in client.get_chat_history("blog")}
+    created, got = by_id[1], by_id[post.id]
+    assert created.service == enums.MessageServiceType.CHANNEL_CHAT_CREATED
+    assert (got.text, got.date.timestamp(), got.author_signature) == (
+        "big release",
+        T0 + 1,
+        "Carol",
+    )
+    assert (got.views, got.forwards) == (120, 3)
+    assert [(e.type, e.offset, e.length, e.url) for e in got.entities] == [
+        (enums.MessageEntityType.BOLD, 0, 3, None),
+        (enums.MessageEntityType.TEXT_LINK, 4, 7, "https://x.org"),
+    ]
+    replies = await client.invoke(
+        raw.functions.channels.GetMessages(
+            channel=await client.resolve_peer("blog"), id=[raw.types.InputMessageID(id=post.id)]
+        )
+    )
+    assert replies.messages[0].replies.replies == 4
+    answer = by_id[reply.id]
+    assert answer.reply_to_message_id == post.id and answer.quote.text == "release"
+    assert answer.text == "yay!" and answer.edit_date.timestamp() == T0 + 5
+    first, second = (by_id[m.id] for m in album)
+    assert first.media_group_id == second.media_group_id is not None
+    assert (first.caption, first.media, second.media) == (
+        "two",
+        enums.MessageMediaType.PHOTO,
+        enums.MessageMediaType.VIDEO,
+    )
+    pinned = by_id[max(by_id)]
+    assert pinned.service == enums.MessageServiceType.PINNED_MESSAGE
+    assert pinned.reply_to_message_id == post.id
+    assert (await client.get_chat("blog")).pinned_message.id == post.id
+
+    saved_box = {m.id: m async for m in client.get_chat_history("me")}
+    channel_origin = saved_box[from_channel.id].forward_origin
+    assert (channel_origin.chat.id, channel_origin.message_id) == (blog.peer, post.id)
+    assert channel_origin.author_signature == "Carol"
+    assert saved_box[from_user.id].forward_origin.sender_user.id == bob.id
+    assert saved_box[hidden.id].forward_origin.sender_user_name == "Someone"
+    [group_created] = [m async for m in client.get_chat_history(family.peer)]
+    assert group_created.service == enums.MessageServiceType.GROUP_CHAT_CREATED
+    assert group_created.chat.title == "Family"
