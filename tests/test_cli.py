@@ -3,6 +3,7 @@ SIGTERM; the man pages and the systemd unit built from the same sources."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import signal
@@ -291,3 +292,31 @@ def test_systemd_unit_verifies(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "", result.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("runuser") is None or os.geteuid() != 0, reason="needs root and runuser"
+)
+def test_the_units_login_step_gives_tgsc_auth_the_env_files_credentials(tmp_path):
+    """The unit's header logs accounts in as the service user with the credentials of the
+    EnvironmentFile (readable by root only): run that line, pointed at this checkout and
+    a temporary env file and data dir, as the current user."""
+    header = (ROOT / "scripts" / "tgsc-server.service").read_text().split("\n[Unit]")[0]
+    (line,) = [line for line in header.splitlines() if "bin/tgsc-auth NAME" in line]
+    env_file, data_dir = tmp_path / "env", tmp_path / "data"
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in CREDENTIALS.items()))
+    env_file.chmod(0o600)
+    data_dir.mkdir()
+    command = (
+        line.removeprefix("#").strip()
+        .replace("/opt/tgscraper/bin/", f"{BIN}/")
+        .replace("/etc/tgscraper/env", str(env_file))
+        .replace("/var/lib/tgscraper", str(data_dir))
+        .replace("-u tgscraper", f"-u {getpass.getuser()}")
+        .replace("tgsc-auth NAME", "tgsc-auth --list")
+    )  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", command], env=clean_env(), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"No accounts in {data_dir / 'sessions'}" in result.stdout
