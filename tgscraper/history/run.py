@@ -77,6 +77,9 @@ class HistoryRequest:
     skip_cached: bool = False
     #: a :class:`Waiting` event after this many seconds waiting for Telegram without news
     keep_alive_s: float | None = None
+    #: ``end`` is "now" (no end_date): it is extended to Telegram's now when that is later
+    #: (message dates are Telegram's; a host clock behind it would cut the newest off)
+    until_now: bool = False
 
 
 def partition(
@@ -119,6 +122,9 @@ class Run:
         request = self.request
         self.cache = await self.service.cache.dialog(request.dialog.dialog_id, request.account)
         start, end = request.start, request.end
+        if request.until_now:
+            client = await self._client_for_request()
+            end = max(end, int(client.server_time) + 1)
         if request.after is not None:
             if self.newest_first:
                 end = min(end, request.after[0] + 1)

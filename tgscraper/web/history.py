@@ -104,6 +104,7 @@ async def stream_history(
             force_refresh=query["force_refresh"],
             after=after,
             keep_alive_s=timing.open_after_s,
+            until_now=query.get("end_date") is None,
         )
         writer = _HistoryWriter(
             request,
@@ -144,6 +145,7 @@ async def sync_dialog(
             newest_first=True,
             force_refresh=query["force_refresh"],
             skip_cached=True,  # what is cached already costs nothing
+            until_now=query.get("end_date") is None,
         )
         downloaded = 0
         media_uuids: list[str] = []
