@@ -242,6 +242,23 @@ async def test_cancel_removes_the_login_and_writes_nothing(app, server):
     ]
 
 
+async def test_cancel_while_the_password_is_asked_leaves_no_session(app, server):
+    bob = server.world.account_by_username("bob")
+    started = await start(app, "bob")
+    token = started["token"]
+    flow = app.app[QR_LOGINS].get(token).flow
+    scanned(server, started, "bob")
+    await poll(app, token, lambda a: a["status"] == "password_required")
+    cancelled = await app.json("DELETE", f"/api/v3/auth/qr/{token}")
+    assert cancelled["status"] == "cancelled" and cancelled["error"] == "cancelled"
+    assert flow.finished and not flow._client.is_connected
+    late = await app.request("POST", f"/api/v3/auth/qr/{token}/2fa", json={"password": PASSWORD})
+    assert late.status == 404 and late.json()["error"] == "login_not_found"
+    assert not session_path(app.data_dir, "bob").exists()
+    assert all(key.user_id != bob.id for key in server.keys_on(2).values())
+    assert (await app.request("GET", "/api/v3/me", account="bob")).status == 401
+
+
 async def test_an_existing_session_needs_force_which_evicts_the_old_client(app, server):
     sessions = app.app[SESSIONS]
     alice = server.world.account_by_username("alice")
@@ -357,6 +374,9 @@ async def test_api_key_guards_the_login_api(server, make_tgsc):
         ("POST", "/api/v3/auth/qr"),
         ("GET", "/api/v3/auth/qr/" + "A" * 32),
         ("POST", "/api/v3/auth/qr/" + "A" * 32 + "/2fa"),
+        ("DELETE", "/api/v3/auth/qr/" + "A" * 32),
+        ("GET", "/api/v3/auth/qr/" + "A" * 32 + "/qr.svg"),
+        ("GET", "/api/v3/auth/qr/" + "A" * 32 + "/qr.png"),
         ("GET", "/api/v3/me"),
         ("DELETE", "/api/v3/auth/session"),
     ):
