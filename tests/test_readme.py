@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
+from tgscraper.accounts import session_rejected_detail
+from tgscraper.config import Config, ConfigError, check_bind_safety, parse_credentials
+from tgscraper.settings import SettingsError, parse_yaml
 from tgscraper.web.routing import spec_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +34,42 @@ async def test_every_endpoint_is_documented_with_a_curl_example(tgsc):
         if not found or (spec.path != "/docs" and "curl" not in section):
             missing.append(f"{spec.method} {spec.path}")
     assert missing == [], f"document these in README.rst 'Endpoints' (with curl): {missing}"
+
+
+def config_error(check, *args) -> str:
+    with pytest.raises((ConfigError, SettingsError)) as error:
+        check(*args)
+    return str(error.value)
+
+
+def test_troubleshooting_quotes_the_cli_errors_as_they_are_printed():
+    """Each quoted message is what tgsc-server prints (up to the README's "...")."""
+    public = Config(data_dir=Path("data"), api_id=1, api_hash="h", host="0.0.0.0")
+    printed = [
+        config_error(parse_credentials, {}).partition(" not set. ")[0] + " not set. ...",
+        config_error(parse_credentials, {"TELEGRAM_API_ID": "abc", "TELEGRAM_API_HASH": "h"}),
+        config_error(check_bind_safety, public).partition(": ")[0] + ": ...",
+        config_error(parse_yaml, "telegram_batch_size: 500\n", "DATA_DIR/settings.yaml"),
+    ]
+    section = README[README.index("\nTroubleshooting\n") :]
+    for message in printed:
+        assert f"\n``tgsc-server: error: {message}``\n" in section
+
+
+async def test_troubleshooting_quotes_the_http_errors_as_they_are_answered(make_tgsc):
+    app = await make_tgsc(api_keys=("the-key",))
+    answers = [
+        await app.json("GET", "/api/v3/settings", account=None, status=401),
+        await app.json("GET", "/api/v3/settings", account="NAME", status=401),
+        {
+            "error": "session_rejected",
+            "detail": session_rejected_detail("NAME", "AUTH_KEY_UNREGISTERED"),
+        },
+        await app.json("GET", "/", api_key="wrong", status=401),
+    ]
+    section = README[README.index("\nTroubleshooting\n") :]
+    for answer in answers:
+        assert f"``{json.dumps(answer)}``" in section
 
 
 def rst_problems(text: str) -> list[str]:
