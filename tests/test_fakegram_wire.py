@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import time
 from io import BytesIO
@@ -17,6 +18,7 @@ from pyrogram.errors import FloodWait, MethodInvalid, Unauthorized
 from pyrogram.handlers import RawUpdateHandler
 from pyrogram.raw.core import GzipPacked, Message, MsgContainer, TLObject
 
+from tests.fakegram.faults import Faults, FloodPolicy, Latency
 from tests.fakegram.rpc import CallContext
 from tests.fakegram.testing import make_client
 from tests.fakegram.world.builder import WorldBuilder
@@ -97,12 +99,14 @@ async def test_transports(server, connected, protocol):
 # -- RPC results, errors and the vector fix ---------------------------------------------------
 
 
-async def test_unknown_method_answers_method_invalid_and_is_counted(server, connected):
+async def test_unknown_method_answers_method_invalid_and_is_counted(server, connected, caplog):
     client = await connected()
+    caplog.set_level(logging.WARNING, logger="tests.fakegram.calls")
     with pytest.raises(MethodInvalid):
         await client.invoke(raw.functions.account.GetWallPapers(hash=0))
     assert server.unknown_calls["account.getWallPapers"] == 1
     assert server.calls["account.getWallPapers"] == 1
+    assert "no handler for account.getWallPapers" in caplog.text
 
 
 async def test_handler_crash_answers_internal(server, raw_key):
@@ -200,6 +204,40 @@ async def test_flood_policy_raises_flood_wait_with_the_right_value(server, conne
         await client.invoke(NEAREST)
     assert caught.value.value == 30
     assert (await client.invoke(raw.functions.updates.GetState())).pts >= 0  # other methods
+
+
+async def test_flood_buckets_are_per_account(server, connected, tmp_path):
+    server.faults.flood("help.getNearestDc", burst=1, refill_seconds=30)
+    flooded = await connected(sleep_threshold=0)
+    await flooded.invoke(NEAREST)
+    with pytest.raises(FloodWait):
+        await flooded.invoke(NEAREST)
+    other = make_client(server, USER_ID + 1, tmp_path, name="other", sleep_threshold=0)
+    assert await other.connect() is True
+    try:
+        assert (await other.invoke(NEAREST)).this_dc == 2  # a bucket of its own
+    finally:
+        await other.disconnect()
+
+
+def test_flood_bucket_refills_one_token_per_period():
+    policy = FloodPolicy(burst=2, refill_seconds=10)
+    assert [policy.take("alice", 0.0) for _ in range(3)] == [0, 0, 10]
+    assert policy.take("bob", 0.0) == 0
+    assert policy.take("alice", 4.0) == 6  # X counts down to the next token
+    assert policy.take("alice", 10.0) == 0
+    assert policy.take("alice", 10.5) == 10
+
+
+def test_latency_jitter_stays_in_its_range():
+    draws = [Latency(0.2, 0.1).draw() for _ in range(200)]
+    assert all(0.2 <= d <= 0.3 for d in draws) and len(set(draws)) > 1
+    assert Latency(0.2).draw() == 0.2
+    faults = Faults()
+    faults.latency("messages.getHistory", 0.2, jitter=0.1)
+    assert faults.describe()["latency"] == {"messages.getHistory": {"seconds": 0.2, "jitter": 0.1}}
+    faults.latency("messages.getHistory", 0)
+    assert faults.describe()["latency"] == {}
 
 
 async def test_one_shot_errors(server, connected):
@@ -405,6 +443,16 @@ async def test_ping_and_ping_delay_disconnect_answer_pong(server, raw_key):
         ping_id = await session.send(delayed, salt=raw_key.salt)
         _, pong = await session.receive_until(raw.types.Pong)
         assert (pong.body.msg_id, pong.body.ping_id) == (ping_id, 100)
+
+
+async def test_msgs_ack_is_taken_silently(server, raw_key):
+    async with RawSession(raw_key.key, server.port) as session:
+        await session.send(raw.types.MsgsAck(msg_ids=[1, 2]), salt=raw_key.salt)
+        ping_id = await session.send(raw.functions.Ping(ping_id=5), salt=raw_key.salt)
+        seen, pong = await session.receive_until(raw.types.Pong)
+        assert pong.body.msg_id == ping_id
+        kinds = [type(m.body) for m in seen]
+        assert kinds == [raw.types.NewSessionCreated, raw.types.Pong]  # nothing for the ack
 
 
 async def test_client_containers_and_gzip_are_understood(server, raw_key):
