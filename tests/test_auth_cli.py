@@ -213,6 +213,41 @@ async def test_refusals_are_one_sentence_and_exit_1(
     assert sessions_left(data_dir) == []
 
 
+def wrong(code: str) -> str:
+    return str(int(code) ^ 1).zfill(len(code))
+
+
+async def test_wrong_codes_and_passwords_run_out_in_one_sentence(tgsc_auth, world, data_dir):
+    """Retries are allowed, but not forever: the third wrong code, and the fifth wrong
+    2FA password, end the login with one sentence and exit status 1."""
+    alice, bob = world.account_by_username("alice"), world.account_by_username("bob")
+    child = tgsc_auth("alice", "--phone")
+    await expect(child, "Phone number")
+    child.sendline(alice.phone)
+    for _ in range(3):
+        await expect(child, "Login code: ")
+        child.sendline(wrong(login_code_for(alice.phone)))
+    status, rest = await finished(child)
+    assert status == 1, rest
+    (line,) = [line for line in rest.splitlines() if "error" in line]
+    assert line == "tgsc-auth: error: The login code was wrong 3 times."
+
+    child = tgsc_auth("bob", "--phone")
+    await expect(child, "Phone number")
+    child.sendline(bob.phone)
+    await expect(child, "Login code: ")
+    child.sendline(login_code_for(bob.phone))
+    for _ in range(5):
+        await expect(child, r"2FA password \(hint: sesame\): ")
+        child.sendline("not it")
+    status, rest = await finished(child)
+    assert status == 1, rest
+    (line,) = [line for line in rest.splitlines() if "error" in line]
+    assert line == "tgsc-auth: error: The 2FA password was wrong 5 times."
+    assert "not it" not in rest
+    assert sessions_left(data_dir) == []
+
+
 async def test_an_expired_code_is_one_sentence(tgsc_auth, server, world, data_dir):
     login_state(server).code_ttl = 0
     child = tgsc_auth("alice", "--phone")
@@ -326,6 +361,16 @@ async def test_list_of_an_empty_data_dir(server, data_dir, tmp_path):
 async def test_usage_errors_exit_2(server, data_dir, tmp_path, args):
     result = await run_cli(*args, server=server, data_dir=data_dir, tmp_path=tmp_path)
     assert result.returncode == 2 and "usage: tgsc-auth" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("../alice",), ("a" * 65, "--qr"), ("..",), ("--logout", "al ice"), ("--logout", "")]
+)
+async def test_names_are_checked_like_the_account_header(server, data_dir, tmp_path, args):
+    result = await run_cli(*args, server=server, data_dir=data_dir, tmp_path=tmp_path)
+    assert result.returncode == 2 and "usage: tgsc-auth" in result.stderr
+    assert "account name" in result.stderr and "Traceback" not in result.stderr
+    assert sessions_left(data_dir) == []
 
 
 async def test_missing_credentials_exit_2(tmp_path):
