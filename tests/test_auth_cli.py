@@ -259,6 +259,18 @@ async def test_an_expired_code_is_one_sentence(tgsc_auth, server, world, data_di
     assert status == 1 and "The login code has expired" in rest
 
 
+async def test_a_qr_login_telegram_refuses_is_one_sentence(tgsc_auth, server, data_dir):
+    """The QR flow's failures (a refusal here; the 5-minute expiry takes the same way
+    out) end with the flow's sentence and status 1."""
+    server.faults.fail("auth.exportLoginToken", 420, "FLOOD_WAIT_30")
+    child = tgsc_auth("alice", "--qr")
+    status, rest = await finished(child)
+    assert status == 1, rest
+    (line,) = [line for line in rest.splitlines() if "error" in line]
+    assert line.startswith("tgsc-auth: error: ") and "Telegram asks to wait 30 s" in line
+    assert "Traceback" not in rest and sessions_left(data_dir) == []
+
+
 async def test_an_existing_session_asks_first(tgsc_auth, server, world, data_dir):
     alice = world.account_by_username("alice")
     server.write_session(data_dir / "sessions", "alice", alice.id)
