@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.fakegram.world.builder import WorldBuilder
-from tests.history_support import DAY, JAN_1, history_calls, world_ids
+from tests.history_support import DAY, JAN_1, history, history_calls, world_ids
 from tests.sse_client import open_events
 from tgscraper.web.appkeys import HISTORY
 from tgscraper.web.history import STREAM_TIMING, StreamTiming
@@ -96,3 +96,13 @@ async def test_progress_events_say_how_the_fill_goes(fakegram, make_tgsc):
     assert len(progress) >= 10  # one per page, at least
     assert (progress[-1]["fetched"], progress[-1]["estimated_total"]) == (1000, 1000)
     assert sent == 1000 and 0 < progress[-1]["sent"] < 1000
+
+
+async def test_pings_flow_while_a_flood_wait_is_waited_out(fakegram, make_tgsc):
+    w, alice, news, server, app = await channel(fakegram, make_tgsc, 50)
+    for progress in (True, False):
+        server.faults.fail("messages.getHistory", 420, "FLOOD_WAIT_1", times=1)
+        result = await history(app, news.peer, end_date=END, progress=progress, force_refresh=True)
+        assert result.message_ids == world_ids(w.world, alice.id, news.peer)
+        assert len(result.named("wait")) == (1 if progress else 0)
+        assert "ping" in result.comments  # a 1 s wait, pings every 0.05 s
