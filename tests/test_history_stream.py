@@ -6,7 +6,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from pyrogram import raw
 
+from tests.fakegram.methods.history import get_history
 from tests.fakegram.world.builder import WorldBuilder
 from tests.history_support import DAY, JAN_1, history, history_calls, world_ids
 
@@ -235,3 +237,29 @@ async def test_last_event_id_before_anything_was_cached_resumes_through_telegram
     )
     assert resumed.message_ids == expected[expected.index(int(resume_id)) + 1 :]
     assert resumed.done["from_telegram"] == len(resumed.message_ids)
+
+
+async def test_default_chunk_size_and_telegram_batch_size(fakegram, make_tgsc):
+    w = WorldBuilder(now=JAN_1 + 400 * DAY)
+    alice = w.account("alice")
+    news = w.channel("News", members=[alice])
+    w.fill(news, 250, start=JAN_1, step=60)
+    server = await fakegram(w.world)
+    app = await make_tgsc(
+        telegram=server, settings={"telegram_batch_size": 40, "history_concurrency": 1}
+    )
+    limits = []
+
+    async def recording(ctx, request):
+        limits.append(request.limit)
+        return await get_history(ctx, request)
+
+    server.set_handler(raw.functions.messages.GetHistory, recording)
+    expected = world_ids(w.world, alice.id, news.peer)
+    for source in ("from_telegram", "from_cache"):
+        result = await history(app, news.peer, end_date=END)  # chunk_size: 100
+        assert [len(batch) for batch in result.batches] == [100, 100, 50]
+        assert result.message_ids == expected
+        assert result.done[source] == 250
+    # every page asked of Telegram is of telegram_batch_size messages (a probe may ask 1)
+    assert limits and set(limits) <= {40, 1} and limits.count(40) >= 250 // 40
