@@ -12,6 +12,7 @@ import pyrogram
 import pytest
 from pyrogram import raw
 from pyrogram.errors import FloodWait, Unauthorized
+from pyrogram.qrlogin import QRLogin
 
 from tests.fakegram import rsa_key
 from tests.fakegram.control import start_control
@@ -123,6 +124,75 @@ async def test_faults_and_counters_through_the_control_api(control, fakegram_cli
         await client.invoke(raw.functions.updates.GetState()), raw.types.updates.State
     )
     assert server.connections_accepted == 2
+
+
+async def test_latency_drop_byte_rate_and_restart_through_the_control_api(
+    control, fakegram_client, world
+):
+    server, http = control
+    client = await fakegram_client(server, alice_of(world).id)
+    latency = {"method": "messages.getHistory", "seconds": 0.05, "jitter": 0.01}
+    async with http.post("/faults/latency", json=latency) as response:
+        assert (await response.json())["latency"] == {
+            "messages.getHistory": {"seconds": 0.05, "jitter": 0.01}
+        }
+    rate = {"bytes_per_second": 1_000_000}
+    async with http.post("/faults/byte-rate", json=rate) as response:
+        assert (await response.json())["byte_rate"] == {"upload.getFile": 1_000_000}
+    drop = {"method": "messages.getHistory", "after": 1}
+    async with http.post("/faults/drop", json=drop) as response:
+        assert (await response.json())["drops"] == [
+            {"method": "messages.getHistory", "after": 1, "mid_response": False}
+        ]
+    assert (await newest_message(client, "news")).id == 30  # answered after a reconnect
+    assert server.connections_accepted == 2
+    async with http.get("/faults") as response:
+        assert (await response.json())["drops"] == []  # a drop rule fires once
+
+    body = {"text": "before the restart", "media": {"type": "document", "size": 50_000}}
+    async with http.post("/chats/news/messages", json=body) as response:
+        posted = await response.json()
+    async with http.post("/restart") as response:
+        assert (await response.json()) == {"restarted": True}
+    newest = await newest_message(client, "news")  # the world survived the restart
+    assert (newest.id, newest.caption) == (posted["id"], "before the restart")
+    data = await client.download_media(newest, in_memory=True)  # at the slow byte rate
+    assert len(data.getvalue()) == 50_000
+    assert server.connections_accepted >= 3
+
+    photo = {"media": {"type": "photo"}}
+    async with http.patch(f"/chats/news/messages/{posted['id']}", json=photo) as response:
+        assert response.status == 200
+    (edited,) = await client.get_messages("news", [posted["id"]])
+    assert edited.photo is not None and edited.caption == "before the restart"
+    async with http.patch("/chats/news/messages/31", json={"media": {"type": "poll"}}) as response:
+        assert response.status == 400 and "media type" in (await response.json())["error"]
+
+
+async def test_accept_login_through_the_control_api(control, world, tmp_path):
+    server, http = control
+    client = server.fresh_client("fresh", tmp_path)
+    assert await client.connect() is False
+    try:
+        qr = QRLogin(client)
+        await qr.recreate()
+        waiting = asyncio.create_task(qr.wait(timeout=20))
+        url = "/accounts/alice/accept-login"
+        async with http.post(url, json={"qr_url": qr.url}) as response:
+            assert (await response.json()) == {"accepted": True, "account": "alice"}
+        assert (await waiting).id == alice_of(world).id
+        async with http.post(url, json={"qr_url": qr.url}) as response:
+            assert response.status == 400
+            assert (await response.json())["error"] == "AUTH_TOKEN_ALREADY_ACCEPTED"
+        async with http.post(url, json={"qr_url": "tg://login?token=bm9wZQ"}) as response:
+            assert (await response.json())["error"] == "AUTH_TOKEN_INVALIDX"
+        for bad in ({}, ["not", "an", "object"]):
+            async with http.post(url, json=bad) as response:
+                assert response.status == 400
+        async with http.post("/accounts/news/accept-login", json={"qr_url": qr.url}) as response:
+            assert response.status == 400
+    finally:
+        await client.disconnect()
 
 
 async def test_log_out_revokes_the_account_keys(control, fakegram_client, world):

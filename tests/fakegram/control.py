@@ -305,7 +305,7 @@ async def accept_login(request: web.Request) -> web.Response:
     account = find_peer(builder, request.match_info["account"])
     if not (isinstance(account, User) and account.is_account):
         raise ControlError(400, f"{request.match_info['account']!r} is not an account")
-    body = await request.json()
+    body = await _body(request)
     query = parse_qs(urlparse(str(body.get("qr_url", ""))).query)
     if not query.get("token"):
         raise ControlError(400, 'send {"qr_url": "tg://login?token=..."}')
