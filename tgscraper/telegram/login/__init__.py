@@ -3,6 +3,7 @@
 * ``connection``    fresh login clients (in-memory session; ``--telegram-dc`` redirect)
 * ``qr``            the QR login engine: tokens, rotation, DC migration, 2FA
 * ``qr_policy``     its states, timings and limits (QrStatus, QrPolicy, LoginExpired)
+* ``qr_codes``      a login link drawn as SVG / PNG (the API) or text (the terminal)
 * ``phone``         phone number + code + 2FA (tgsc-auth)
 * ``password``      the 2FA step both flows share (SRP off the event loop)
 * ``session_files`` writing sessions atomically, listing and deleting them
