@@ -285,6 +285,20 @@ async def test_an_existing_session_needs_force_which_evicts_the_old_client(app, 
     assert registered.user_id == alice.id
 
 
+async def test_a_session_telegram_ended_works_again_at_once_after_a_qr_login(app, server):
+    alice = server.world.account_by_username("alice")
+    assert (await app.json("GET", "/api/v3/me"))["id"] == alice.id
+    server.log_out(alice.id)  # e.g. ended from the phone's list of devices
+    refused = await app.request("GET", "/api/v3/me")
+    assert refused.status == 401 and refused.json()["error"] == "session_rejected"
+    assert (await app.request("GET", "/api/v3/me")).status == 401  # kept refusing
+    started = await start(app, "alice", force=True)
+    scanned(server, started, "alice")
+    done = await poll(app, started["token"], lambda a: a["status"] != "pending")
+    assert done["status"] == "success", done
+    assert (await app.json("GET", "/api/v3/me"))["id"] == alice.id
+
+
 async def test_account_on_another_dc_migrates(app, server):
     started = await start(app, "carol")
     scanned(server, started, "carol")
