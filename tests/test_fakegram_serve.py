@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -229,14 +231,33 @@ def test_public_key_command_prints_the_fake_key():
     assert pem.startswith("-----BEGIN RSA PUBLIC KEY-----")
 
 
+def free_ports(count: int) -> list[int]:
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def read_texts(*paths: str) -> list[str]:
+    return [Path(path).read_text() for path in paths]
+
+
 async def test_serve_prints_its_line_writes_sessions_and_obeys_the_control_api(tmp_path, world):
     save_world(world, tmp_path / "world.json")
-    async with serve_process(tmp_path, "--world", str(tmp_path / "world.json")) as line:
+    dc2, dc4, control_port = free_ports(3)
+    ports = ("--port", str(dc2), "--dc4-port", str(dc4), "--control-port", str(control_port))
+    async with serve_process(tmp_path, "--world", str(tmp_path / "world.json"), *ports) as line:
         assert line["api_id"] == TEST_API_ID and line["api_hash"] == TEST_API_HASH
-        assert line["port"] == line["dc_ports"]["2"]
+        assert (line["port"], line["dc_ports"]) == (dc2, {"2": dc2, "4": dc4})
+        assert line["control_port"] == control_port
         assert [a["name"] for a in line["accounts"]] == ["alice"]
         session = tmp_path / "sessions" / "alice.session"
         assert session.stat().st_mode & 0o777 == 0o600
+        env, key = await asyncio.to_thread(read_texts, line["env_file"], line["server_key"])
+        assert env == f"TELEGRAM_API_ID={TEST_API_ID}\nTELEGRAM_API_HASH={TEST_API_HASH}\n"
+        assert key == rsa_key.public_key_pem()
+        assert Path(line["env_file"]).parent == Path(line["server_key"]).parent == tmp_path
         (channel,) = [d for d in line["dialogs"] if d["type"] == "channel"]
         assert (channel["title"], channel["messages"]) == ("News", 30)
 
