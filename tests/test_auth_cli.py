@@ -290,6 +290,26 @@ async def test_an_existing_session_asks_first(tgsc_auth, server, world, data_dir
     assert session_path(data_dir, "alice").read_bytes() != before
 
 
+async def test_yes_replaces_the_session_and_p_picks_the_phone(tgsc_auth, server, world, data_dir):
+    alice = world.account_by_username("alice")
+    server.write_session(data_dir / "sessions", "alice", alice.id)
+    before = session_path(data_dir, "alice").read_bytes()
+    child = tgsc_auth("alice")
+    await expect(child, r"already logged in \(Telegram id \d+\)\. .*\[y/N\] ")
+    child.sendline("y")
+    await expect(child, r"QR code \(q\) or your phone number \(p\)\? \[q\] ")
+    child.sendline("p")
+    await expect(child, "Phone number")
+    child.sendline(alice.phone)
+    await expect(child, "Login code: ")
+    child.sendline(login_code_for(alice.phone))
+    status, rest = await finished(child)
+    assert status == 0, rest
+    assert "X-Telegram-Username: alice" in rest
+    assert session_path(data_dir, "alice").read_bytes() != before
+    assert read_user_id(session_path(data_dir, "alice")) == alice.id
+
+
 def run_cli(*args: str, server, data_dir: Path, tmp_path: Path, stdin=subprocess.DEVNULL):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TGSC_"))}
     env.update(TELEGRAM_API_ID=str(server.api_id), TELEGRAM_API_HASH=server.api_hash)
