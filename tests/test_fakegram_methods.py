@@ -276,6 +276,20 @@ async def test_history_pages_newest_first_with_count(s):
     await fails("LIMIT_INVALID", s.world, s.alice.id, history(peer, limit=-1))
 
 
+async def test_history_offsets_and_bounds(s):
+    peer = s.peer(s.alice, s.news)  # post i is message i + 1, dated T0 + i // 2
+
+    async def ids(**kwargs):
+        return [m.id for m in (await call(s.world, s.alice.id, history(peer, **kwargs))).messages]
+
+    assert await ids(offset_date=T0 + 10, limit=3) == [20, 19, 18]  # sent before that second
+    dated = await call(s.world, s.alice.id, history(peer, offset_date=T0 + 10, limit=3))
+    assert dated.offset_id_offset == 230
+    assert await ids(offset_id=100, add_offset=-5, limit=10) == list(range(104, 94, -1))
+    assert await ids(offset_id=60, min_id=50) == list(range(59, 50, -1))
+    assert await ids(max_id=245, limit=10) == [244, 243, 242, 241]  # the page, then bounds
+
+
 async def test_private_history_is_the_accounts_own_box(s):
     alice_view = await call(s.world, s.alice.id, history(s.user_peer(s.alice, s.bob)))
     bob_view = await call(s.world, s.bob.id, history(s.user_peer(s.bob, s.alice)))
@@ -412,7 +426,43 @@ async def test_search_global_pages_through_every_chat_once(s):
     assert channels_only.count == 250
 
 
+async def test_search_global_filters_and_dates(s):
+    w = s.w
+    w.post(s.news, "photo one", media=w.photo(), date=T0 + 300)
+    w.post(s.dm, "photo two", media=w.photo(), sender=s.bob, date=T0 + 301)
+
+    def search_global(q="", *, filter=NO_FILTER, min_date=0, max_date=0):
+        return raw.functions.messages.SearchGlobal(
+            q=q,
+            filter=filter,
+            min_date=min_date,
+            max_date=max_date,
+            offset_rate=0,
+            offset_peer=EMPTY,
+            offset_id=0,
+            limit=100,
+        )
+
+    photos = await call(
+        s.world, s.alice.id, search_global(filter=raw.types.InputMessagesFilterPhotos())
+    )
+    assert [m.message for m in photos.messages] == ["photo two", "photo one"]
+    dated = await call(
+        s.world, s.alice.id, search_global("post", min_date=T0 + 10, max_date=T0 + 12)
+    )
+    assert [m.date for m in dated.messages] == [T0 + 11, T0 + 11] and dated.count == 2
+
+
 # --------------------------------------------------------------------------- dialogs
+
+
+async def test_dialogs_limit_is_capped_at_a_hundred(s):
+    for i in range(105):
+        s.w.channel(f"Club {i}", members=[s.carol], date=T0 + i)
+    page = await call(s.world, s.carol.id, dialogs(limit=500))
+    assert isinstance(page, raw.types.messages.DialogsSlice)
+    assert (len(page.dialogs), page.count) == (100, 105)
+    await fails("LIMIT_INVALID", s.world, s.carol.id, dialogs(limit=-1))
 
 
 async def test_dialogs_order_pins_folders_and_paging(s):
