@@ -357,3 +357,84 @@ def test_the_documented_examples_work():
     exec(code[0], namespace)  # the building example
     doc = namespace["w"].document(10)
     exec(code[1], namespace | {"doc": doc})  # the live changes
+
+
+def _format_md_blocks() -> dict[str, str]:
+    """FORMAT.md's first JSON block under each heading, by heading."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "fakegram" / "world" / "FORMAT.md").read_text("utf-8")
+    sections = re.findall(r"^#+ ([^\n]+)\n(.*?)(?=^#|\Z)", text, re.S | re.M)
+    return {
+        title.strip(): blocks[0]
+        for title, body in sections
+        if (blocks := re.findall(r"```json\n(.*?)```", body, re.S))
+    }
+
+
+def _json_objects(block: str) -> list:
+    """The objects of a block that lists several (elisions "[ ... ]" and ", ..." dropped)."""
+    block = block.replace("[ ... ]", "[]").replace(", ...}", "}")
+    decoder, index, found = json.JSONDecoder(), 0, []
+    while True:
+        while index < len(block) and block[index] in " \n,":
+            index += 1
+        if index == len(block):
+            return found
+        value, index = decoder.raw_decode(block, index)
+        found.append(value)
+
+
+def test_every_format_md_snippet_loads_as_it_says():
+    blocks = _format_md_blocks()
+    users = [*_json_objects(blocks["users"]), {"username": "carol", "first_name": "Carol"}]
+    chats = _json_objects(blocks["chats"])
+    messages = _json_objects(blocks["messages"])
+    by_ref = {chat["ref"]: chat for chat in chats}
+    by_ref["news"]["messages"] = [m for m in messages if "fill" not in m]
+    by_ref["team"]["messages"] = [m for m in messages if "fill" in m]
+    by_ref["me"]["messages"] = [{"text": "a note to self"}]
+    world = world_from_dict(
+        {
+            "version": 1,
+            "now": "2024-06-10T00:00:00Z",
+            "users": users,
+            "media": json.loads("{" + blocks["media"] + "}"),
+            "chats": chats,
+            "dialogs": json.loads("{" + blocks["dialogs"] + "}"),
+        }
+    )
+    alice, bob = world.account_by_username("alice"), world.resolve_username("bob")
+    assert (alice.id, alice.password, alice.password_hint) == (100000001, "secret", "usual")
+    assert bob.id in alice.contacts and world.resolve_username("helper_bot").is_bot
+    news = world.channels[2147483700]
+    assert news.signatures and news.creator_id == world.resolve_username("carol").id
+    team = next(c for c in world.channels.values() if c.megagroup)
+    assert len(team.history) == 10_000
+    first, reply, *forwards = news.history.messages[:5]
+    assert (first.views, first.forwards, first.replies, first.post_author) == (120, 3, 4, "Carol")
+    assert first.media.dc_id == 4 and first.media.seed == 11
+    assert [e.kind for e in first.entities] == ["bold", "text_url", "mention_name"]
+    assert first.entities[2].user_id == bob.id and first.edit_date == 1717000500
+    assert (reply.reply_to.msg_id, reply.reply_to.quote_offset) == (first.id, 6)
+    assert forwards[0].fwd.channel_post == first.id and forwards[1].fwd.channel_post == 7
+    assert forwards[2].fwd.from_name == "A. Nonymous"
+    album = [m for m in news.history.messages if m.grouped_id is not None]
+    assert [m.media.kind if isinstance(m.media, Document) else "photo" for m in album] == [
+        "photo",
+        "video",
+        "photo",
+    ]
+    actions = [m.action.kind for m in news.history.messages if m.action is not None]
+    assert actions == ["channel_create", "pin", "chat_add_user"] and first.pinned
+    kinds = {m.media.kind for m in news.history.messages if isinstance(m.media, Document)}
+    assert kinds == {"video"}  # the album's clip; the other media are defined, unused
+    state = world.state(alice.id)
+    family = next(iter(world.chats.values()))
+    assert state.pinned[0] == [team.peer, bob.id]
+    assert state.dialogs[family.peer].folder_id == ARCHIVE and state.dialogs[news.peer].muted
+    assert world.unread_count(alice.id, state.dialogs[news.peer]) == len(news.history)  # < 40
+    (work,) = state.filters
+    assert (work.id, work.title, work.groups, work.pinned_peers) == (2, "Work", True, [team.peer])
+    assert [m.text for m in state.boxes[alice.id]] == ["a note to self"]  # "saved"
