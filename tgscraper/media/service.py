@@ -90,7 +90,9 @@ class _Download:
 @dataclass(eq=False)
 class _Pool:
     waiting: deque[_Download] = field(default_factory=deque)
+    #: workers alive: ``running`` a download, the others about to take a waiting one
     workers: int = 0
+    running: int = 0
 
 
 class MediaService:
@@ -272,8 +274,9 @@ class MediaService:
         job = self._register(account, cache, uuid)
         pool = self._pools.setdefault(account, _Pool())
         pool.waiting.append(job)
-        wanted = min(self._settings.current.media_concurrency, len(pool.waiting))
-        while pool.workers < wanted:
+        # a worker for each waiting job (busy workers take none) up to media_concurrency
+        limit = self._settings.current.media_concurrency
+        while pool.workers < limit and pool.workers - pool.running < len(pool.waiting):
             pool.workers += 1
             self._spawn(self._work(pool))
         return job
@@ -284,7 +287,11 @@ class MediaService:
                 job = pool.waiting.popleft()
                 if not job.started:
                     job.started = True
-                    await self._run(job)
+                    pool.running += 1
+                    try:
+                        await self._run(job)
+                    finally:
+                        pool.running -= 1
         finally:
             pool.workers -= 1
 
