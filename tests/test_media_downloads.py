@@ -5,11 +5,13 @@ and the resume after it (fakegram, real HTTP)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 
 from pyrogram import raw
 
 from tests.fakegram.methods.upload import get_file
+from tests.fakegram.rpc import RpcError
 from tests.media_support import (
     MIB,
     by_kind,
@@ -19,6 +21,7 @@ from tests.media_support import (
     post_files,
     read_history,
     sha256,
+    wait_for_status,
 )
 
 
@@ -155,3 +158,112 @@ async def test_a_shutdown_mid_download_leaves_no_file_and_the_retry_resumes(
     assert sorted(p.name for p in media_dir.iterdir()) == [final]
     assert sha256(media_dir / final) == digest_of(doc)
     assert (await metadata(again, uuid))["status"] == "downloaded"
+
+
+async def test_a_wait_longer_than_allowed_is_429_and_the_retry_resumes(fakegram, make_tgsc):
+    world = media_world()
+    doc = world.w.document(3 * MIB, file_name="flood.bin")
+    post_files(world, {"doc": doc})
+    server = await fakegram(world.w.world)
+    settings = {"download_media": False, "max_flood_wait_s": 5}
+    tgsc = await make_tgsc(telegram=server, settings=settings)
+    uuid = by_kind(world, await read_history(tgsc))["doc"]["media_uuid"]
+    log = tgsc.data_dir / "channels" / str(world.channel.peer) / "media" / f".{uuid}.parts"
+
+    def recorded() -> int:
+        """Parts the download has on disk (its log: a header, then a line per part)."""
+        return len(log.read_text().splitlines()) - 1 if log.exists() else 0
+
+    async def first_part_then_flood(ctx, request):
+        if request.offset == 0:
+            return await get_file(ctx, request)
+        await _until(lambda: recorded() == 1, "the first part is on disk")
+        raise RpcError(420, "FLOOD_WAIT_120")
+
+    server.set_handler(raw.functions.upload.GetFile, first_part_then_flood)
+    refused = await tgsc.request("GET", f"/api/v3/files/{uuid}")
+    assert refused.status == 429 and refused.json()["error"] == "flood_wait"
+    assert refused.headers["Retry-After"] == "120"
+    assert "max_flood_wait_s (5 s)" in refused.json()["detail"]
+    failed = await metadata(tgsc, uuid)
+    assert (failed["status"], failed["downloaded"]) == ("failed", False)
+    assert "max_flood_wait_s" in failed["reason"]
+    assert _partial_files(tgsc, world) == [f".{uuid}.partial", f".{uuid}.parts"]
+    assert recorded() == 1
+
+    server.set_handler(raw.functions.upload.GetFile, None)
+    server.reset_calls()
+    reply = await tgsc.request("GET", f"/api/v3/files/{uuid}")
+    assert reply.status == 200 and hashlib.sha256(reply.body).hexdigest() == digest_of(doc)
+    assert server.calls["upload.getFile"] == 2  # the part served before the wait was kept
+    assert _partial_files(tgsc, world) == [f"{world.posts['doc'][0].id}-flood.bin"]
+
+
+async def test_a_reference_is_only_taken_from_the_same_message_and_file(fakegram, make_tgsc):
+    """After FILE_REFERENCE_EXPIRED the message is fetched again: a message deleted since,
+    or edited to carry another file, gives no reference (never another file's bytes under
+    this uuid): 502, the row failed with the reason, nothing left on disk."""
+    world = media_world()
+    w = world.w
+    files = {"deleted": w.document(30_000), "edited": w.document(40_000, file_name="a.bin")}
+    post_files(world, files)
+    server = await fakegram(w.world)
+    tgsc = await make_tgsc(telegram=server, settings={"download_media": False})
+    messages = by_kind(world, await read_history(tgsc))
+    for file in files.values():
+        w.expire_file_reference(file)
+    w.delete(world.posts["deleted"][0])
+    w.edit(world.posts["edited"][0], media=w.document(40_000, file_name="b.bin"))
+
+    server.reset_calls()
+    for kind in files:
+        uuid = messages[kind]["media_uuid"]
+        reply = await tgsc.request("GET", f"/api/v3/files/{uuid}")
+        assert reply.status == 502, (kind, reply.body)
+        assert reply.json()["error"] == "download_failed"
+        assert "no longer carries this file" in reply.json()["detail"]
+        answer = await metadata(tgsc, uuid)
+        assert (answer["status"], answer["reason"]) == (
+            "failed",
+            "the message no longer carries this file",
+        )
+    assert server.calls["channels.getMessages"] == 2
+    assert server.calls["upload.getFile"] == 2  # each refused once, never the new file
+    assert _partial_files(tgsc, world) == []
+
+
+async def test_background_downloads_run_media_concurrency_at_a_time(fakegram, make_tgsc):
+    """Four files queued at once with media_concurrency 3: three download together (the
+    pool uses every worker it may, also while others are busy), never four."""
+    world = media_world()
+    files = {f"f{k}": world.w.document(100_000 + k) for k in range(4)}  # one part each
+    post_files(world, files)
+    server = await fakegram(world.w.world)
+    in_flight: set[int] = set()
+    most = 0
+    release = asyncio.Event()
+
+    async def held(ctx, request):
+        """Parts wait until three files are in flight, then a grace of 0.5 s in which a
+        fourth would show up (the bound cannot be seen without giving it that chance; no
+        outcome depends on how long anything takes otherwise)."""
+        nonlocal most
+        in_flight.add(request.location.id)
+        most = max(most, len(in_flight))
+        if len(in_flight) > 3:
+            release.set()
+        elif len(in_flight) == 3 and not release.is_set():
+            await asyncio.sleep(0.5)
+            release.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(release.wait(), 20)  # never three: the check below fails
+        in_flight.discard(request.location.id)
+        return await get_file(ctx, request)
+
+    server.set_handler(raw.functions.upload.GetFile, held)
+    tgsc = await make_tgsc(telegram=server, settings={"media_concurrency": 3})
+    messages = by_kind(world, await read_history(tgsc))  # all four queued at once
+    for kind, file in files.items():
+        answer = await wait_for_status(tgsc, messages[kind]["media_uuid"], "downloaded")
+        assert sha256(tgsc.data_dir / answer["file_path"]) == digest_of(file)
+    assert most == 3
