@@ -144,11 +144,18 @@ async def test_metadata_and_the_size_limit(fakegram, make_tgsc):
     assert refused.status == 409
     assert refused.json()["error"] == "too_large"
     assert "max_media_size_mb" in refused.json()["detail"]
+    assert (await tgsc.request("HEAD", f"/api/v3/files/{uuid}")).status == 409
     assert server.calls["upload.getFile"] == 0
 
     await tgsc.json("PATCH", "/api/v3/settings", json={"max_media_size_mb": 0})  # no limit
+    head = await tgsc.request("HEAD", f"/api/v3/files/{uuid}")  # fetches it first
+    assert head.status == 200 and head.body == b""
+    assert int(head.headers["Content-Length"]) == 3 * MIB
+    assert server.calls["upload.getFile"] == 3
     served = await tgsc.request("GET", f"/api/v3/files/{uuid}")
     assert served.status == 200 and hashlib.sha256(served.body).hexdigest() == digest_of(big)
+    assert served.headers["ETag"] == head.headers["ETag"]
+    assert server.calls["upload.getFile"] == 3  # served from disk
     local = await metadata(tgsc, uuid)
     assert local["file_path"] == str(
         tgsc.data_dir
