@@ -47,7 +47,11 @@ _RESPONSES = {
     200: (FileMetadataSchema, "The file's bytes (or its metadata with metadata_only=true)"),
     206: "One range of the file's bytes",
     304: "Not modified (If-None-Match / If-Modified-Since)",
-    403: ErrorSchema,
+    403: (
+        ErrorSchema,
+        "The account cannot see the file's message (its chat, or before its "
+        "history starts there): one answer whatever the reason",
+    ),
     404: ErrorSchema,
     409: (ErrorSchema, "Not downloaded and larger than max_media_size_mb"),
     416: "Range not satisfiable (Content-Range: bytes */size)",
