@@ -88,17 +88,25 @@ async def test_an_expired_file_reference_is_refreshed_from_the_message(fakegram,
     doc = world.w.document(2 * MIB + 7, file_name="ref.bin")
     photo = world.w.photo(30_000)
     post_files(world, {"doc": doc, "photo": photo})
+    dm = world.w.private(world.alice, world.bob)
+    direct = world.w.document(50_000, file_name="direct.bin")
+    world.w.post(dm, "for alice", sender=world.bob, media=direct)
     server = await fakegram(world.w.world)
     tgsc = await make_tgsc(telegram=server, settings={"download_media": False})
     messages = by_kind(world, await read_history(tgsc))
+    (from_bob,) = await read_history(tgsc, str(world.bob.id))
 
     world.w.expire_file_reference(doc)
     world.w.expire_file_reference(photo)
+    world.w.expire_file_reference(direct)
     server.reset_calls()
     for kind, file in (("doc", doc), ("photo", photo)):
         reply = await tgsc.request("GET", f"/api/v3/files/{messages[kind]['media_uuid']}")
         assert reply.status == 200, reply.body
         assert hashlib.sha256(reply.body).hexdigest() == digest_of(file)
+    reply = await tgsc.request("GET", f"/api/v3/files/{from_bob['media_uuid']}")
+    assert reply.status == 200 and hashlib.sha256(reply.body).hexdigest() == digest_of(direct)
+    assert server.calls["messages.getMessages"] == 1  # a private chat's message ids
     assert server.calls["channels.getMessages"] == 2  # one refetch per file
 
 
