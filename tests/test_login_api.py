@@ -378,13 +378,18 @@ async def test_unreachable_telegram_answers_502(make_tgsc, unused_tcp_port):
     assert len(app.app[QR_LOGINS]) == 0
 
 
-async def test_api_key_guards_the_login_api(server, make_tgsc):
-    """The /login page is public (a static page with no data) and every call it makes
-    needs the key."""
+def basic(user: str, password: str) -> dict[str, str]:
+    """What a browser sends once a person typed `password` at its prompt."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+async def test_api_key_guards_the_login_api_and_page(server, make_tgsc):
+    """Without the key a stranger gets neither /login nor a login. The page's 401 makes a
+    browser ask for the key (Basic: any user name, the key as password), which it then
+    sends with the page's API calls too."""
     app = await make_tgsc(telegram=server, api_keys=("k1",), telegram_dc=("127.0.0.1", server.port))
-    page = await app.request("GET", "/login", api_key=None, account=None)
-    assert page.status == 200 and 'id="api-key"' in page.text()
     for method, path in (
+        ("GET", "/login"),
         ("POST", "/api/v3/auth/qr"),
         ("GET", "/api/v3/auth/qr/" + "A" * 32),
         ("POST", "/api/v3/auth/qr/" + "A" * 32 + "/2fa"),
@@ -396,7 +401,26 @@ async def test_api_key_guards_the_login_api(server, make_tgsc):
     ):
         refused = await app.request(method, path, api_key=None, json={"username": "x"})
         assert refused.status == 401 and refused.json()["error"] == "api_key_required", path
-    assert (await app.request("POST", "/api/v3/auth/qr", json={"username": "x"})).status == 200
+        wrong = await app.request(method, path, api_key=None, headers=basic("me", "k2"))
+        assert wrong.status == 401 and wrong.json()["error"] == "invalid_api_key", path
+    page = await app.request("GET", "/login", api_key=None, account=None)
+    assert page.headers["WWW-Authenticate"] == 'Basic realm="tgscraper", charset="UTF-8"'
+    assert "the key as password" in page.json()["detail"]
+    api = await app.request("POST", "/api/v3/auth/qr", api_key=None, json={"username": "x"})
+    assert api.headers["WWW-Authenticate"].startswith("Bearer ")
+
+    for headers in (basic("anyone", "k1"), basic("", "k1"), {"X-API-Key": "k1"}):
+        page = await app.request("GET", "/login", api_key=None, account=None, headers=headers)
+        assert page.status == 200 and 'id="api-key"' in page.text(), headers
+        assert 'data-api-key="required"' in page.text()
+    for name in ("login.js", "login.css"):  # static code, no data: public like /docs'
+        asset = await app.request("GET", f"/login/assets/{name}", api_key=None, account=None)
+        assert asset.status == 200
+    started = await app.request(
+        "POST", "/api/v3/auth/qr", api_key=None, headers=basic("x", "k1"), json={"username": "x"}
+    )
+    assert started.status == 200 and started.json()["qr_url"].startswith("tg://login?token=")
+    assert (await app.request("POST", "/api/v3/auth/qr", json={"username": "y"})).status == 200
 
 
 async def test_logout_ends_the_session_everywhere(app, server):
@@ -433,6 +457,7 @@ async def test_the_page_is_served_with_its_assets_and_a_strict_policy(tgsc):
     assert page.status == 200 and page.content_type == "text/html"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert 'src="/login/assets/login.js"' in page.text()
+    assert "data-api-key" not in page.text()  # no key: the curl line needs none
     assert "http" not in page.text().replace("http-equiv", "")  # no external assets
     script = await tgsc.request("GET", "/login/assets/login.js", account=None)
     assert script.status == 200 and script.content_type == "text/javascript"

@@ -1,7 +1,9 @@
 """GET /login in real headless Chromium against fakegram: the test's "phone" accepts the
-code the page shows. A plain account (on a server with an API key) logs in; a 2FA
-account gets the password field with its hint, sees the error of a wrong password and
-logs in with the right one. Only 127.0.0.1 is reachable from the browser."""
+code the page shows. On a server with an API key a stranger gets no page, and a plain
+account logs in with the key the browser asked for (or, should its calls lack it, the
+key the page asks for); a 2FA account gets the password field with its hint, sees the
+error of a wrong password and logs in with the right one. Only 127.0.0.1 is reachable
+from the browser."""
 
 from __future__ import annotations
 
@@ -112,17 +114,30 @@ def accept(server, qr_url: str, username: str) -> None:
     accept_login_token(server, base64.urlsafe_b64decode(token), user_id)
 
 
-async def test_plain_account_logs_in_through_the_api_key(page, server, make_tgsc):
+def with_credentials(url: str, user: str, password: str) -> str:
+    """`url` carrying Basic credentials: loading it once stores them in the browser as
+    typing them at its prompt does (headless Chromium shows no prompt)."""
+    return url.replace("http://", f"http://{user}:{password}@", 1)
+
+
+def has_login_form(page: Page) -> bool:
+    from selenium.webdriver.common.by import By
+
+    return bool(page.driver.find_elements(By.ID, "username"))
+
+
+async def test_plain_account_logs_in_with_the_key_the_browser_asked_for(page, server, make_tgsc):
     app = await make_tgsc(
         telegram=server, api_keys=("s3cret",), telegram_dc=("127.0.0.1", server.port)
     )
     await asyncio.to_thread(page.driver.get, app.url("/login"))
+    assert not await asyncio.to_thread(has_login_form, page)  # a stranger gets no page
+    await asyncio.to_thread(page.driver.get, with_credentials(app.url("/login"), "me", "s3cret"))
+    await asyncio.to_thread(page.driver.get, app.url("/login"))
     await asyncio.to_thread(page.type, "username", "newname", submit="start")
-    refused = await asyncio.to_thread(page.visible_text, "error")
-    assert "API key" in refused
-    await asyncio.to_thread(page.type, "api-key", "s3cret", submit="start")
-    qr_url = await asyncio.to_thread(page.shown_code)
+    qr_url = await asyncio.to_thread(page.shown_code)  # the page's calls carried the key
     assert qr_url.startswith("tg://login?token=")
+    assert not await asyncio.to_thread(lambda: page.element("api-key-row").is_displayed())
     accept(server, qr_url, "alice")
 
     message = await asyncio.to_thread(page.visible_text, "success-message")
@@ -136,6 +151,30 @@ async def test_plain_account_logs_in_through_the_api_key(page, server, make_tgsc
     base = app.url("/")
     resources = await asyncio.to_thread(page.resources)
     assert resources and all(name.startswith((base, "blob:")) for name in resources), resources
+
+
+async def test_the_page_asks_for_the_key_when_its_calls_lack_it(page, server, make_tgsc):
+    """A browser that does not send the key it was asked for with the page's calls: the
+    page asks for the key itself and sends it."""
+    app = await make_tgsc(
+        telegram=server, api_keys=("s3cret",), telegram_dc=("127.0.0.1", server.port)
+    )
+    cdp = page.driver.execute_cdp_cmd
+    await asyncio.to_thread(cdp, "Network.enable", {})
+    await asyncio.to_thread(
+        cdp, "Network.setExtraHTTPHeaders", {"headers": {"X-API-Key": "s3cret"}}
+    )
+    await asyncio.to_thread(page.driver.get, app.url("/login"))
+    await asyncio.to_thread(cdp, "Network.setExtraHTTPHeaders", {"headers": {}})
+    await asyncio.to_thread(page.type, "username", "newname", submit="start")
+    refused = await asyncio.to_thread(page.visible_text, "error")
+    assert "API key" in refused
+    await asyncio.to_thread(page.type, "api-key", "s3cret", submit="start")
+    qr_url = await asyncio.to_thread(page.shown_code)
+    accept(server, qr_url, "alice")
+    curl = await asyncio.to_thread(page.visible_text, "curl")
+    assert "X-API-Key: $TGSC_API_KEY" in curl and "s3cret" not in curl
+    assert (await app.json("GET", "/api/v3/me", account="newname"))["first_name"] == "Alice"
 
 
 async def test_2fa_account_wrong_then_right_password(page, server, make_tgsc):

@@ -1,12 +1,13 @@
 """GET /login: a page for people to log an account in by QR code (and 2FA password).
 
 The page (``login_static/``: HTML, JS and CSS shipped as package data, no external
-assets) drives the QR login API of ``tgscraper.web.auth``. Like /docs it is public, and
-that is as safe as guarding it: it is the same static file for everyone, holds no data
-and does nothing by itself; what a login needs is the API, and every call the page makes
-carries the key it asks for (when the server has TGSC_API_KEY), so a stranger still
-cannot start a login. Guarding the page itself would only push the key into the URL (a
-browser cannot send a header with a page load), where logs and history keep it.
+assets) drives the QR login API of ``tgscraper.web.auth``. With TGSC_API_KEY set, the
+page needs the key like the API (a stranger gets neither the page nor a login): its 401
+challenges the browser to ask for it (HTTP Basic: any user name, the key as password;
+the API key middleware decides), and the browser then sends it with the page's API calls
+too, so the key never goes into the URL. Should a browser not send it there, the page
+asks for the key itself. Its script and style are public like /docs' assets: the same
+static files for everyone, with no data.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from importlib import resources
 
 from aiohttp import web
 
+from tgscraper.web.appkeys import CONFIG
 from tgscraper.web.errors import ApiError
 from tgscraper.web.routing import register_routes, route
 
@@ -22,6 +24,10 @@ STATIC = resources.files("tgscraper.web") / "login_static"
 ASSET_TYPES = {"login.js": "text/javascript", "login.css": "text/css"}
 #: loaded once at import: a few KB, and never blocking a request
 _FILES = {name: (STATIC / name).read_bytes() for name in ("login.html", *ASSET_TYPES)}
+#: the page of a server with API keys: its curl line then shows the key header
+_KEYED_PAGE = _FILES["login.html"].replace(
+    b'<html lang="en">', b'<html lang="en" data-api-key="required">', 1
+)
 HEADERS = {
     "Cache-Control": "no-cache",
     "Content-Security-Policy": (
@@ -39,17 +45,16 @@ HEADERS = {
     summary="Log an account in from a browser (HTML page)",
     description=(
         "Type an account name, scan the QR code with Telegram, enter the 2FA password if "
-        "asked. Uses the QR login API; works offline (no external assets)."
+        "asked. Uses the QR login API; works offline (no external assets). With "
+        "TGSC_API_KEY set, a browser asks for the key (any user name, the key as password)."
     ),
     tags=["auth"],
-    public=True,
     content_type="text/html",
     responses={200: "The login page"},
 )
 async def get_login_page(request: web.Request) -> web.Response:
-    return web.Response(
-        body=_FILES["login.html"], content_type="text/html", charset="utf-8", headers=HEADERS
-    )
+    page = _KEYED_PAGE if request.app[CONFIG].api_keys else _FILES["login.html"]
+    return web.Response(body=page, content_type="text/html", charset="utf-8", headers=HEADERS)
 
 
 @route(

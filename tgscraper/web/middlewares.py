@@ -7,6 +7,8 @@ routes need no API key, ``account`` routes need ``X-Telegram-Username``.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hmac
 from typing import Any
 
@@ -20,6 +22,7 @@ from tgscraper.web.routing import request_spec
 ACCOUNT_HEADER = "X-Telegram-Username"
 API_KEY_HEADER = "X-API-Key"
 _BEARER = "bearer "
+_BASIC = "basic "
 
 
 def get_account(request: web.Request) -> str:
@@ -39,7 +42,26 @@ def _presented_key(request: web.Request) -> str | None:
     authorization = request.headers.get("Authorization", "")
     if authorization[: len(_BEARER)].lower() == _BEARER:
         return authorization[len(_BEARER) :].strip()
+    if authorization[: len(_BASIC)].lower() == _BASIC:
+        return _basic_password(authorization[len(_BASIC) :].strip())
     return None
+
+
+def _basic_password(credentials: str) -> str | None:
+    """The password of HTTP Basic credentials (``user:password``; the user name is
+    ignored): what a browser sends once a person typed the key into its prompt."""
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8", "surrogateescape")
+    except (binascii.Error, ValueError):
+        return None
+    _, colon, password = decoded.partition(":")
+    return password if colon and password else None
+
+
+def _is_page(spec: Any) -> bool:
+    """A page for people (text/html, /login): its 401 makes the browser ask for the key
+    (HTTP Basic: any user name, the key as password); the API asks for a Bearer token."""
+    return spec is not None and spec.content_type == "text/html"
 
 
 def _as_bytes(text: str) -> bytes:
@@ -59,20 +81,21 @@ def _key_matches(presented: str, accepted: tuple[str, ...]) -> bool:
 
 @web.middleware
 async def api_key_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """With TGSC_API_KEY set, every non-public route needs X-API-Key or a Bearer token."""
+    """With TGSC_API_KEY set, every non-public route needs X-API-Key, a Bearer token, or
+    Basic credentials with the key as password (a browser's prompt, for /login)."""
     accepted = request.app[CONFIG].api_keys
     spec = request_spec(request)
     if not accepted or (spec is not None and spec.public):
         return await handler(request)
     presented = _presented_key(request)
-    challenge = {"WWW-Authenticate": 'Bearer realm="tgscraper"'}
+    page = _is_page(spec)
+    scheme = 'Basic realm="tgscraper", charset="UTF-8"' if page else 'Bearer realm="tgscraper"'
+    challenge = {"WWW-Authenticate": scheme}
     if not presented:
-        raise ApiError(
-            401,
-            "api_key_required",
-            f"Missing API key: send '{API_KEY_HEADER}: KEY' or 'Authorization: Bearer KEY'.",
-            challenge,
-        )
+        how = f"send '{API_KEY_HEADER}: KEY' or 'Authorization: Bearer KEY'"
+        if page:
+            how += " (a browser asks for it: any user name, the key as password)"
+        raise ApiError(401, "api_key_required", f"Missing API key: {how}.", challenge)
     if not _key_matches(presented, accepted):
         raise ApiError(401, "invalid_api_key", "Invalid API key.", challenge)
     return await handler(request)

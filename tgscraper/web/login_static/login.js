@@ -6,6 +6,8 @@
 const API = "/api/v3/auth/qr";
 const POLL_MS = 1000;
 const KEY_STORE = "tgscraper-api-key";
+// the server has API keys (the browser sends the one typed at its prompt with every call)
+const KEYED = document.documentElement.dataset.apiKey === "required";
 const SECTIONS = ["start-form", "qr-step", "password-form", "success"];
 
 const $ = (id) => document.getElementById(id);
@@ -85,7 +87,7 @@ function finish(current, data) {
   setStatus("");
   showError("");
   $("success-message").textContent = data.message;
-  const key = current.usedKey ? ' -H "X-API-Key: $TGSC_API_KEY"' : "";
+  const key = KEYED || current.usedKey ? ' -H "X-API-Key: $TGSC_API_KEY"' : "";
   $("curl").textContent =
     `curl${key} -H "X-Telegram-Username: ${current.username}" ${location.origin}/api/v3/me`;
 }
