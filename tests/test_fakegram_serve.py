@@ -18,6 +18,7 @@ from pyrogram.qrlogin import QRLogin
 
 from tests.fakegram import rsa_key
 from tests.fakegram.control import start_control
+from tests.fakegram.roundtrip import measure
 from tests.fakegram.testing import TEST_API_HASH, TEST_API_ID, serve_process
 from tests.fakegram.world.builder import WorldBuilder
 from tests.fakegram.world.worlddump import save_world
@@ -216,6 +217,21 @@ async def test_world_summary(control, world):
     dialogs = {d["title"]: d for d in summary["dialogs"]}
     assert dialogs["News"]["type"] == "channel" and dialogs["News"]["messages"] == 30
     assert dialogs["Bob"]["type"] == "private" and dialogs["Bob"]["messages"] == 1
+
+
+async def test_roundtrip_measures_what_it_names():
+    lines = await measure(calls=5)
+    figures = {line["figure"]: line for line in lines}
+    assert list(figures) == [
+        "get_history_100_ms",
+        "get_history_1_ms",
+        "fake_share_100_ms",
+        "client_read_100_ms",
+    ]
+    assert all(line["bench"] == "fakegram_roundtrip" and line["unit"] == "ms" for line in lines)
+    assert all(line["value"] > 0 and line["calls"] == 5 for line in lines)
+    assert figures["get_history_100_ms"]["get_history_calls"] == 10  # 5 pages of each size
+    assert "ok" in figures["get_history_100_ms"]
 
 
 def test_public_key_command_prints_the_fake_key():

@@ -1,4 +1,4 @@
-"""`python -m tests.fakegram serve|public-key`: fakegram outside pytest.
+"""`python -m tests.fakegram serve|public-key|roundtrip`: fakegram outside pytest.
 
 serve: start the DCs with the demo world (or a JSON world file), write a session file per
 account into DATA_DIR/sessions/, the fake's credentials into DATA_DIR/.env and its RSA
@@ -7,6 +7,7 @@ DATA_DIR/fakegram.pem` runs against it with no other setup), print ONE JSON line
 stdout (ports, api_id/api_hash, accounts, dialogs) and serve until SIGTERM or SIGINT.
 The control API listens on --control-port. public-key: print the fake's RSA public key
 (PEM) so another process can trust it (e.g. `tgsc-server --server-key FILE`).
+roundtrip: measure a getHistory round trip against the fake (see roundtrip.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def get_parser() -> argparse.ArgumentParser:
     serve.add_argument("--control-port", type=int, default=0, help="control API port")
     serve.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     commands.add_parser("public-key", help="print the fake's RSA public key as PEM")
+    roundtrip = commands.add_parser("roundtrip", help="time getHistory round trips (JSON lines)")
+    roundtrip.add_argument("--calls", type=int, default=300, help="calls per page size")
     return parser
 
 
@@ -88,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     args = get_parser().parse_args(argv)
     if args.command == "public-key":
         sys.stdout.write(rsa_key.public_key_pem())
+        return 0
+    if args.command == "roundtrip":
+        from .roundtrip import measure, print_figures
+
+        print_figures(asyncio.run(measure(args.calls)))
         return 0
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -123,9 +123,27 @@ def _from_tl(message: Message, out: bool) -> raw.base.Peer | None:
     return peer_tl(message.from_id)
 
 
+def _written_once(tl_class: type) -> type:
+    """A subclass of a TL class whose objects write their bytes once: a message's cached TL
+    object goes out in many answers, and pyrogram's TL writer was most of the fake's time
+    per history page. The objects never change once built (an edit builds new ones)."""
+
+    def write(self, *args) -> bytes:
+        written = self.__dict__.get("written")
+        if written is None:
+            written = self.__dict__["written"] = tl_class.write(self, *args)
+        return written
+
+    return type(tl_class.__name__, (tl_class,), {"write": write})
+
+
+_SERVICE = _written_once(raw.types.MessageService)
+_MESSAGE = _written_once(raw.types.Message)
+
+
 def _build(world: World, message: Message, out: bool) -> raw.base.Message:
     if message.action is not None:
-        return raw.types.MessageService(
+        return _SERVICE(
             id=message.id,
             peer_id=peer_tl(message.peer),
             date=message.date,
@@ -143,7 +161,7 @@ def _build(world: World, message: Message, out: bool) -> raw.base.Message:
     )
     # views and forwards share one flag bit: both or neither
     counted = message.views is not None or message.forwards is not None
-    return raw.types.Message(
+    return _MESSAGE(
         id=message.id,
         peer_id=peer_tl(message.peer),
         date=message.date,
