@@ -37,6 +37,31 @@ def _fail_file(server, file_id: int) -> None:
     server.set_handler(raw.functions.upload.GetFile, handler)
 
 
+async def test_sync_counts_a_failed_download_and_repair_retries_it(fakegram, make_tgsc):
+    world = media_world()
+    files = {"fine": world.w.document(30_000), "broken": world.w.document(20_000)}
+    post_files(world, files)
+    server = await fakegram(world.w.world)
+    _fail_file(server, files["broken"].id)
+    tgsc = await make_tgsc(telegram=server)
+
+    answer = await tgsc.json("POST", "/api/v3/sync/media")
+    assert (answer["media_downloaded"], answer["media_skipped"], answer["media_failed"]) == (
+        1,
+        0,
+        1,
+    )
+    uuids = {k: m["media_uuid"] for k, m in by_kind(world, await read_history(tgsc)).items()}
+    broken = await metadata(tgsc, uuids["broken"])
+    assert (broken["status"], broken["reason"]) == ("failed", "Telegram answered FILE_ID_INVALID")
+
+    server.set_handler(raw.functions.upload.GetFile, None)
+    report = await tgsc.json("POST", f"/api/v3/media/repair/{world.channel.peer}")
+    assert report == {"queued": 1, "already_present": 1, "still_skipped": 0}
+    answer = await wait_for_status(tgsc, uuids["broken"], "downloaded")
+    assert sha256(tgsc.data_dir / answer["file_path"]) == digest_of(files["broken"])
+
+
 async def test_repair_after_raising_the_size_limit_counts_exactly(fakegram, make_tgsc):
     world = media_world()
     w = world.w
