@@ -178,6 +178,17 @@ async def test_ctrl_c_at_the_password_prompt_leaves_no_session(tgsc_auth, world,
     assert sessions_left(data_dir) == []
 
 
+async def test_end_of_input_at_a_prompt_is_one_sentence(tgsc_auth, data_dir):
+    """Ctrl-D (or a closed input) at a question: no crash on EOF, no session."""
+    child = tgsc_auth("alice")
+    await expect(child, r"QR code \(q\) or your phone number \(p\)\? \[q\] ")
+    child.sendeof()
+    status, rest = await finished(child)
+    assert status == 1, rest
+    assert "tgsc-auth: error: No more input: tgsc-auth needs a person at a terminal." in rest
+    assert "Traceback" not in rest and sessions_left(data_dir) == []
+
+
 async def test_ctrl_c_while_the_qr_code_waits(tgsc_auth, data_dir):
     child = tgsc_auth("alice", "--qr")
     await expect(child, QR_LINK)
