@@ -228,6 +228,20 @@ async def test_the_code_rotates_while_pending(app, server):
     assert done["status"] == "success"
 
 
+async def test_a_login_telegram_stops_reports_error_once(app, server):
+    """Telegram refusing a later code (here: the credentials) ends the login as error,
+    with a machine code and a sentence; reported once, then forgotten."""
+    login_state(server).token_ttl = 1.5
+    started = await start(app, "newname")
+    server.faults.fail("auth.exportLoginToken", 400, "API_ID_INVALID")
+    done = await poll(app, started["token"], lambda a: a["status"] != "pending")
+    assert done["status"] == "error" and done["error"] == "api_id_invalid"
+    assert "TELEGRAM_API_ID" in done["message"]
+    assert done["qr_url"] is None and done["account"] is None
+    assert (await app.request("GET", f"/api/v3/auth/qr/{started['token']}")).status == 404
+    assert not session_path(app.data_dir, "newname").exists()
+
+
 async def test_cancel_removes_the_login_and_writes_nothing(app, server):
     started = await start(app, "newname")
     cancelled = await app.json("DELETE", f"/api/v3/auth/qr/{started['token']}")
