@@ -108,3 +108,25 @@ async def test_media_scans_page_along_the_uuid_index(tmp_path):
     assert found[1] == [u for u, _, _ in rows]
     assert found[2] == [u for u, s, _ in rows if s == FAILED]
     await manager.close()
+
+
+async def test_the_cache_summary_reads_indexes_not_the_stored_json(tmp_path):
+    manager, cache = await cache_with_media(tmp_path)
+    summaries = []
+
+    async def reads():
+        for hidden_up_to in (0, 1500):
+            summaries.append(await cache.summary(hidden_up_to))
+
+    statements = await statements_run(cache, reads)
+    message_reads = [sql for sql in statements if "FROM messages" in sql]
+    assert len(message_reads) == 2 * 3  # count, oldest, newest
+    for sql in message_reads:
+        chosen = plan(cache.database.path, sql)
+        assert "TEMP B-TREE" not in chosen, (sql, chosen)
+        assert "messages_by_date" in chosen, (sql, chosen)  # never a walk of the rows
+    everything, later = summaries
+    assert (everything["message_count"], later["message_count"]) == (3000, 1500)
+    assert (everything["media"]["count"], later["media"]["count"]) == (300, 150)
+    assert later["oldest_message"]["message_id"] == 1501
+    await manager.close()
