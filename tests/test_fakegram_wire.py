@@ -12,7 +12,12 @@ from io import BytesIO
 import pyrogram
 import pytest
 from pyrogram import raw
-from pyrogram.connection.transport import TCPAbridged, TCPFull, TCPIntermediate
+from pyrogram.connection.transport import (
+    TCPAbridged,
+    TCPFull,
+    TCPIntermediate,
+    TCPIntermediatePadded,
+)
 from pyrogram.crypto import mtproto
 from pyrogram.errors import FloodWait, MethodInvalid, Unauthorized
 from pyrogram.handlers import RawUpdateHandler
@@ -89,11 +94,17 @@ async def test_fresh_client_runs_the_key_exchange(server, tmp_path):
         await client.disconnect()
 
 
-@pytest.mark.parametrize("protocol", [TCPAbridged, TCPIntermediate, TCPFull])
-async def test_transports(server, connected, protocol):
+@pytest.mark.parametrize("protocol", [TCPAbridged, TCPIntermediate, TCPIntermediatePadded, TCPFull])
+async def test_transports(server, connected, protocol, tmp_path):
     client = await connected(protocol_factory=protocol)
     nearest = await client.invoke(NEAREST)
     assert nearest.this_dc == 2
+    fresh = server.fresh_client("fresh", tmp_path, protocol_factory=protocol, no_updates=True)
+    try:
+        assert await fresh.connect() is False  # the key exchange's plain packets too
+        assert (await fresh.invoke(NEAREST)).this_dc == 2
+    finally:
+        await fresh.disconnect()
 
 
 # -- RPC results, errors and the vector fix ---------------------------------------------------
