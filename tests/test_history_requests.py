@@ -79,9 +79,14 @@ async def test_a_cached_private_channel_is_403_for_an_account_without_access(env
 
 async def test_unknown_chats_are_404(env):
     for dialog in ("nobody_at_all", "-1009999999999", "-4242"):
-        answer = await env.app.request("GET", f"/api/v3/history/{dialog}")
-        assert answer.status == 404, (dialog, answer.body)
-        assert answer.json()["error"] == "not_found"
+        for method, path in (
+            ("GET", f"/api/v3/history/{dialog}"),
+            ("POST", f"/api/v3/sync/{dialog}"),
+            ("GET", f"/api/v3/dialogs/{dialog}/cache"),
+        ):
+            answer = await env.app.request(method, path)
+            assert answer.status == 404, (path, answer.body)
+            assert answer.json()["error"] == "not_found"
 
 
 async def test_private_chats_of_two_accounts_stay_apart(env):
