@@ -21,7 +21,7 @@ from pyrogram.connection.transport import (
 from pyrogram.crypto import mtproto
 from pyrogram.errors import FloodWait, MethodInvalid, Unauthorized
 from pyrogram.handlers import RawUpdateHandler
-from pyrogram.raw.core import GzipPacked, Message, MsgContainer, TLObject
+from pyrogram.raw.core import FutureSalts, GzipPacked, Message, MsgContainer, TLObject
 
 from tests.fakegram.faults import Faults, FloodPolicy, Latency
 from tests.fakegram.rpc import CallContext
@@ -464,6 +464,33 @@ async def test_msgs_ack_is_taken_silently(server, raw_key):
         assert pong.body.msg_id == ping_id
         kinds = [type(m.body) for m in seen]
         assert kinds == [raw.types.NewSessionCreated, raw.types.Pong]  # nothing for the ack
+
+
+async def test_future_salts_rpc_drop_answer_and_destroy_session(server, raw_key):
+    async with RawSession(raw_key.key, server.port) as other:
+        await other.send(NEAREST, salt=raw_key.salt)  # a second session the server knows
+        await other.receive_until(raw.types.RpcResult)
+        async with RawSession(raw_key.key, server.port) as session:
+            asked = await session.send(raw.functions.GetFutureSalts(num=2), salt=raw_key.salt)
+            _, salts = await session.receive_until(FutureSalts)
+            assert salts.body.req_msg_id == asked
+            assert [salt.salt for salt in salts.body.salts] == [raw_key.salt]
+
+            drop = await session.send(raw.functions.RpcDropAnswer(req_msg_id=1), salt=raw_key.salt)
+            _, dropped = await session.receive_until(raw.types.RpcResult)
+            assert dropped.body.req_msg_id == drop
+            assert isinstance(dropped.body.result, raw.types.RpcAnswerUnknown)
+
+            for session_id, answer in [
+                (other.session_id, raw.types.DestroySessionOk),
+                (other.session_id, raw.types.DestroySessionNone),  # already gone
+            ]:
+                destroy = raw.functions.DestroySession(
+                    session_id=int.from_bytes(session_id, "little", signed=True)
+                )
+                await session.send(destroy, salt=raw_key.salt)
+                _, destroyed = await session.receive_until(answer)
+                assert destroyed.body.session_id == destroy.session_id
 
 
 async def test_client_containers_and_gzip_are_understood(server, raw_key):
