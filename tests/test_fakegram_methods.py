@@ -208,6 +208,18 @@ async def test_contacts_search(s):
     assert [p.user_id for p in mine.my_results] == [s.bob.id]
 
 
+async def test_resolve_phone_finds_oneself_and_contacts_only(s):
+    s.w.contact(s.alice, s.bob)
+
+    def by_phone(user):
+        return raw.functions.contacts.ResolvePhone(phone=f"+{user.phone}")
+
+    assert (await call(s.world, s.alice.id, by_phone(s.alice))).peer.user_id == s.alice.id
+    found = await call(s.world, s.alice.id, by_phone(s.bob))
+    assert found.peer.user_id == s.bob.id and found.users[0].phone == s.bob.phone
+    await fails("PHONE_NOT_OCCUPIED", s.world, s.alice.id, by_phone(s.carol))
+
+
 async def test_get_channels_accepts_hash_zero_from_members_only(s):
     zero = raw.types.InputChannel(channel_id=s.secret.id, access_hash=0)
     found = await call(s.world, s.alice.id, raw.functions.channels.GetChannels(id=[zero]))
@@ -240,6 +252,9 @@ async def test_full_channel_and_full_chat(s):
     assert {p.user_id for p in chat.full_chat.participants.participants} == {s.alice.id, s.bob.id}
     chats = await call(s.world, s.carol.id, raw.functions.messages.GetChats(id=[s.group.id]))
     assert isinstance(chats.chats[0], raw.types.ChatForbidden)
+    mine = await call(s.world, s.alice.id, raw.functions.messages.GetChats(id=[s.group.id]))
+    assert isinstance(mine.chats[0], raw.types.Chat) and mine.chats[0].title == "Family"
+    assert mine.chats[0].participants_count == 2
 
 
 # --------------------------------------------------------------------------- history
