@@ -141,3 +141,31 @@ async def test_the_telegram_only_mode_reads_nothing_cached(env):
     batches = [event for event in events if isinstance(event, Messages)]
     assert [event.from_telegram for event in batches] == [True] * len(batches)
     assert sorted(i for event in batches for i in event.ids) == late
+
+
+async def test_a_flood_wait_too_long_for_sync_is_429_and_keeps_what_was_fetched(
+    fakegram, make_tgsc
+):
+    w = WorldBuilder(now=JAN_1 + 400 * DAY)
+    alice = w.account("alice")
+    news = w.channel("News", members=[alice])
+    w.fill(news, 1000, start=JAN_1, step=60)
+    server = await fakegram(w.world)
+    app = await make_tgsc(
+        telegram=server, settings={"max_flood_wait_s": 5, "history_concurrency": 1}
+    )
+    server.faults.flood("messages.getHistory", burst=3, refill_seconds=60)
+    path = f"/api/v3/sync/{news.peer}"
+    answer = await app.request("POST", path, params={"end_date": END})
+    assert answer.status == 429, answer.body
+    assert answer.json()["error"] == "flood_wait"
+    assert 55 <= int(answer.headers["Retry-After"]) <= 60
+    cached = (await app.json("GET", f"/api/v3/dialogs/{news.peer}/cache"))["message_count"]
+    assert 0 < cached < 1000  # what was fetched before the wait stays
+    server.faults.no_flood("messages.getHistory")
+    rest = await app.json("POST", path, params={"end_date": END})
+    # the rest only (and the second the first sync's last page could not claim)
+    assert 1000 - cached <= rest["messages_downloaded"] <= 1000 - cached + 1
+    streamed = await history(app, news.peer, end_date=END)
+    assert streamed.message_ids == world_ids(w.world, alice.id, news.peer)
+    assert streamed.done["from_cache"] == 1000
