@@ -79,6 +79,7 @@ async def test_fresh_client_runs_the_key_exchange(server, tmp_path):
         assert key.key == await client.storage.auth_key()
         config = await client.invoke(raw.functions.help.GetConfig())
         assert config.this_dc == 2
+        assert {o.ip_address for o in config.dc_options} == {"127.0.0.1"}
         ports = {(o.id, bool(o.media_only)): o.port for o in config.dc_options}
         assert ports == {
             (2, False): server.dc_ports[2],
