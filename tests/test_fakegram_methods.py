@@ -357,6 +357,13 @@ async def test_search_in_a_chat(s):
         s.world, s.alice.id, search(peer, "number 1", offset_id=found.messages[-1].id, limit=5)
     )
     assert later.messages[0].message == "post number 194"
+    back = await call(
+        s.world,
+        s.alice.id,
+        search(peer, "number 1", offset_id=found.messages[-1].id, add_offset=-2, limit=4),
+    )
+    assert [m.message for m in back.messages] == [f"post number {i}" for i in (196, 195, 194, 193)]
+    assert back.offset_id_offset is not None
     dated = await call(s.world, s.alice.id, search(peer, min_date=T0 + 10, max_date=T0 + 12))
     assert sorted(m.date for m in dated.messages) == [T0 + 11, T0 + 11]
     none = await call(s.world, s.alice.id, search(peer, "nothing"))
