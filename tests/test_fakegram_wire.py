@@ -19,7 +19,7 @@ from pyrogram.connection.transport import (
     TCPIntermediatePadded,
 )
 from pyrogram.crypto import mtproto
-from pyrogram.errors import FloodWait, MethodInvalid, Unauthorized
+from pyrogram.errors import FloodWait, MethodInvalid, PeerIdInvalid, Unauthorized
 from pyrogram.handlers import RawUpdateHandler
 from pyrogram.raw.core import FutureSalts, GzipPacked, Message, MsgContainer, TLObject
 
@@ -262,6 +262,17 @@ async def test_one_shot_errors(server, connected):
     # pyrogram retries 500s: two injected ones, then the real answer
     assert (await client.invoke(NEAREST, retries=3, retry_delay=0)).this_dc == 2
     assert server.calls["help.getNearestDc"] == 4
+
+
+async def test_the_call_opening_a_connection_is_never_faulted(server, connected):
+    server.faults.fail("*", 400, "PEER_ID_INVALID")
+    server.faults.latency("*", 30)
+    client = await connected()  # initConnection + help.getConfig: answered at once
+    assert server.calls["help.getConfig"] == 1
+    server.faults.latency("*", 0)
+    with pytest.raises(PeerIdInvalid):  # the next call takes the injected error
+        await client.invoke(NEAREST)
+    assert (await client.invoke(NEAREST)).this_dc == 2
 
 
 @pytest.mark.parametrize("mid_response", [False, True])
