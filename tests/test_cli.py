@@ -200,6 +200,20 @@ async def test_sigint_is_a_clean_stop_too(servers):
     assert status == 0, stderr
 
 
+async def test_log_level_sets_what_the_server_logs(servers):
+    quiet = servers("--log-level", "warning")  # any case
+    await quiet.wait_healthy()
+    status, stderr = quiet.stop()
+    assert status == 0, stderr
+    assert "listening on" not in stderr and "INFO" not in stderr
+
+
+def test_unknown_log_level_is_exit_2(tmp_path):
+    result = run("server", "--log-level", "LOUD", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--log-level: invalid choice: 'LOUD'" in result.stderr
+
+
 async def test_credentials_from_a_dotenv_in_the_data_dir_and_a_template(servers, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
