@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,4 +120,35 @@ def gate_parts(server: Any, wanted: int) -> dict[str, int]:
         return await get_file(ctx, request)
 
     server.set_handler(raw.functions.upload.GetFile, gated)
+    return state
+
+
+def bound_gate(server: Any, expected: int, key: Callable[[Any], Any]) -> dict[str, int]:
+    """Hold upload.getFile requests until ``expected`` of them (distinct ``key(request)``)
+    are in flight, then a grace of 0.5 s in which one more would show up: a bound cannot be
+    seen without giving the request over it that chance, but no outcome depends on how
+    long anything takes otherwise (more than ``expected`` releases at once; 20 s without
+    ``expected`` releases too, and the count shows it). Returns the counters (``max`` =
+    most in flight together)."""
+    state = {"max": 0}
+    in_flight: set[Any] = set()
+    release = asyncio.Event()
+
+    async def held(ctx: Any, request: Any) -> Any:
+        name = key(request)
+        in_flight.add(name)
+        state["max"] = max(state["max"], len(in_flight))
+        if len(in_flight) > expected:
+            release.set()
+        elif len(in_flight) == expected and not release.is_set():
+            await asyncio.sleep(0.5)
+            release.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(release.wait(), 20)
+        try:
+            return await get_file(ctx, request)
+        finally:
+            in_flight.discard(name)
+
+    server.set_handler(raw.functions.upload.GetFile, held)
     return state

@@ -5,7 +5,6 @@ and the resume after it (fakegram, real HTTP)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 
 from pyrogram import raw
@@ -14,6 +13,7 @@ from tests.fakegram.methods.upload import get_file
 from tests.fakegram.rpc import RpcError
 from tests.media_support import (
     MIB,
+    bound_gate,
     by_kind,
     digest_of,
     media_world,
@@ -247,31 +247,28 @@ async def test_background_downloads_run_media_concurrency_at_a_time(fakegram, ma
     files = {f"f{k}": world.w.document(100_000 + k) for k in range(4)}  # one part each
     post_files(world, files)
     server = await fakegram(world.w.world)
-    in_flight: set[int] = set()
-    most = 0
-    release = asyncio.Event()
-
-    async def held(ctx, request):
-        """Parts wait until three files are in flight, then a grace of 0.5 s in which a
-        fourth would show up (the bound cannot be seen without giving it that chance; no
-        outcome depends on how long anything takes otherwise)."""
-        nonlocal most
-        in_flight.add(request.location.id)
-        most = max(most, len(in_flight))
-        if len(in_flight) > 3:
-            release.set()
-        elif len(in_flight) == 3 and not release.is_set():
-            await asyncio.sleep(0.5)
-            release.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(release.wait(), 20)  # never three: the check below fails
-        in_flight.discard(request.location.id)
-        return await get_file(ctx, request)
-
-    server.set_handler(raw.functions.upload.GetFile, held)
+    gate = bound_gate(server, 3, key=lambda request: request.location.id)
     tgsc = await make_tgsc(telegram=server, settings={"media_concurrency": 3})
     messages = by_kind(world, await read_history(tgsc))  # all four queued at once
     for kind, file in files.items():
         answer = await wait_for_status(tgsc, messages[kind]["media_uuid"], "downloaded")
         assert sha256(tgsc.data_dir / answer["file_path"]) == digest_of(file)
-    assert most == 3
+    assert gate["max"] == 3
+
+
+async def test_media_parts_in_flight_bounds_the_parts_of_one_file(fakegram, make_tgsc):
+    world = media_world()
+    files = {"first": world.w.document(6 * MIB), "second": world.w.document(6 * MIB + 1)}
+    post_files(world, files)
+    server = await fakegram(world.w.world)
+    settings = {"download_media": False, "media_parts_in_flight": 2}
+    tgsc = await make_tgsc(telegram=server, settings=settings)
+    messages = by_kind(world, await read_history(tgsc))
+
+    for kind, parts in (("first", 2), ("second", 5)):  # a PATCH applies to the next one
+        await tgsc.json("PATCH", "/api/v3/settings", json={"media_parts_in_flight": parts})
+        gate = bound_gate(server, parts, key=lambda request: request.offset)
+        reply = await tgsc.request("GET", f"/api/v3/files/{messages[kind]['media_uuid']}")
+        assert reply.status == 200
+        assert hashlib.sha256(reply.body).hexdigest() == digest_of(files[kind])
+        assert gate["max"] == parts, kind

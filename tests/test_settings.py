@@ -28,6 +28,7 @@ DEFAULTS = {
     "download_file_types": dict.fromkeys(MEDIA_TYPES, True),
     "max_flood_wait_s": 300,
     "media_concurrency": 4,
+    "media_parts_in_flight": 12,
     "history_concurrency": 4,
     "dialogs_cache_ttl_s": 60,
 }
@@ -112,6 +113,8 @@ async def test_max_media_size_limit_in_bytes(tgsc):
         ({"max_flood_wait_s": True}, "max_flood_wait_s", "Not a valid integer"),
         ({"media_concurrency": 0}, "media_concurrency", "between 1 and 32"),
         ({"media_concurrency": 33}, "media_concurrency", "between 1 and 32"),
+        ({"media_parts_in_flight": 0}, "media_parts_in_flight", "between 1 and 16"),
+        ({"media_parts_in_flight": 17}, "media_parts_in_flight", "between 1 and 16"),
         ({"history_concurrency": 0}, "history_concurrency", "between 1 and 16"),
         ({"history_concurrency": 17}, "history_concurrency", "between 1 and 16"),
         ({"dialogs_cache_ttl_s": -5}, "dialogs_cache_ttl_s", "greater than or equal to 0"),

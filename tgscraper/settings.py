@@ -99,6 +99,13 @@ class SettingsSchema(Schema):
         validate=validate.Range(min=1, max=32, error=_BETWEEN),
         metadata=_describe("Parallel background media downloads per account (1..32)"),
     )
+    media_parts_in_flight = StrictInteger(
+        load_default=12,
+        validate=validate.Range(min=1, max=16, error=_BETWEEN),
+        metadata=_describe(
+            "Parts of one media file requested from Telegram at once (1..16; each 1 MiB)"
+        ),
+    )
     history_concurrency = StrictInteger(
         load_default=4,
         validate=validate.Range(min=1, max=16, error=_BETWEEN),
@@ -148,6 +155,7 @@ class Settings:
     download_file_types: DownloadFileTypes = field(default_factory=DownloadFileTypes)
     max_flood_wait_s: int = 300
     media_concurrency: int = 4
+    media_parts_in_flight: int = 12
     history_concurrency: int = 4
     dialogs_cache_ttl_s: int = 60
 

@@ -51,8 +51,17 @@ class FileFetcher:
     def __init__(self, settings: SettingsStore, sessions: SessionManager, options: DownloadOptions):
         self._settings = settings
         self._sessions = sessions
-        self.options = options
+        self._options = options
         self._connections: dict[str, MediaConnections] = {}
+
+    @property
+    def options(self) -> DownloadOptions:
+        """How the next download runs: the part size given, ``media_parts_in_flight``
+        from the live settings (a PATCH applies to the next download)."""
+        wanted = self._settings.current.media_parts_in_flight
+        if wanted == self._options.parts_in_flight:
+            return self._options
+        return replace(self._options, parts_in_flight=wanted)
 
     async def fetch(self, account: str, cache: DialogCache, uuid: str) -> MediaFile:
         """Download the file of row ``uuid`` with ``account``'s client (nothing to do if
@@ -99,11 +108,12 @@ class FileFetcher:
     ) -> int:
         connections = await self._connections_for(account)
         flood = FloodPolicy(self._settings.current.max_flood_wait_s)
+        options = self.options
         try:
-            return await download(connections, remote_file(media), part_file, flood, self.options)
+            return await download(connections, remote_file(media), part_file, flood, options)
         except ReferenceExpired:
             media = await self._fresh_reference(account, cache, media, connections, flood)
-        return await download(connections, remote_file(media), part_file, flood, self.options)
+        return await download(connections, remote_file(media), part_file, flood, options)
 
     async def _fresh_reference(
         self,
