@@ -149,6 +149,26 @@ async def test_every_media_kind_reaches_the_client(alice, world):
     ]
     photo = await alice.download_media(messages[0], in_memory=True)
     assert len(photo.getvalue()) == kinds[0].sizes[-1].size
+    video, round_video, voice, audio, sticker, gif, document, page = messages[1:]
+    assert (video.video.duration, video.video.width, video.video.file_name) == (
+        12,
+        1280,
+        "video.mp4",
+    )
+    assert video.video.thumbs and round_video.video_note.length == 384
+    assert (voice.voice.duration, voice.voice.mime_type) == (5, "audio/ogg")
+    assert (audio.audio.title, audio.audio.performer, audio.audio.file_name) == (
+        "Song",
+        "Band",
+        "song.mp3",
+    )
+    assert (sticker.sticker.emoji, gif.animation.mime_type) == ("🙂", "video/mp4")
+    assert (document.document.file_name, document.document.mime_type) == (
+        "file.bin",
+        "application/octet-stream",
+    )
+    assert document.document.file_size == kinds[7].size
+    assert (page.web_page.url, page.web_page.title) == ("https://example.org", "Example")
 
 
 async def test_private_channel_is_invisible_to_a_non_member(world, fakegram, fakegram_client):
