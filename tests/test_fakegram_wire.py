@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
+import sqlite3
 import time
 from io import BytesIO
 
@@ -66,8 +68,11 @@ async def test_prewritten_session_starts_without_login(server, connected, tmp_pa
     assert server.calls["updates.getState"] == 1
     session_file = tmp_path / "c0.session"
     assert session_file.stat().st_mode & 0o777 == 0o600
-    keys = server.keys_on(2)
-    assert [key.user_id for key in keys.values()] == [USER_ID]
+    (key,) = server.keys_on(2).values()
+    assert key.user_id == USER_ID
+    with contextlib.closing(sqlite3.connect(session_file)) as db:
+        row = db.execute("SELECT dc_id, server_address, port, auth_key, user_id FROM sessions")
+        assert row.fetchone() == (2, "127.0.0.1", server.port, key.key, USER_ID)
 
 
 async def test_fresh_client_runs_the_key_exchange(server, tmp_path):
