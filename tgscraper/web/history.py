@@ -180,7 +180,8 @@ async def sync_dialog(
 )
 async def cache_info(request: web.Request, *, path_params: dict[str, Any]) -> web.StreamResponse:
     """Coverage intervals (where every message is cached), message count, oldest and
-    newest cached message, media counts by status and bytes on disk."""
+    newest cached message, media counts by status and bytes on disk; of the messages
+    this account sees (a supergroup's history may start later for it)."""
     account = get_account(request)
     dialog = await resolve_dialog(request.app, account, path_params["dialog"])
     cache = await request.app[CACHE].existing_dialog(dialog.dialog_id, account)
