@@ -108,6 +108,9 @@ async def test_faults_and_counters_through_the_control_api(control, fakegram_cli
     with pytest.raises(FloodWait) as caught:
         await client.invoke(raw.functions.help.GetNearestDc())
     assert caught.value.value == 20
+    async with http.post("/faults/flood", json={"method": "help.getNearestDc"}) as response:
+        assert (await response.json())["flood"] == {}  # no refill_seconds: removed
+    await client.invoke(raw.functions.help.GetNearestDc())
 
     error = {"method": "updates.getState", "code": 420, "message": "FLOOD_WAIT_3"}
     async with http.post("/faults/error", json=error):
@@ -118,7 +121,7 @@ async def test_faults_and_counters_through_the_control_api(control, fakegram_cli
 
     async with http.get("/calls") as response:
         calls = await response.json()
-    assert calls["calls"] == {"help.getNearestDc": 2, "updates.getState": 1}
+    assert calls["calls"] == {"help.getNearestDc": 3, "updates.getState": 1}
     async with http.delete("/faults") as response:
         assert (await response.json())["flood"] == {}
     async with http.post("/connections/drop", json={}) as response:
