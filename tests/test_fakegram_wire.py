@@ -570,13 +570,38 @@ async def test_server_gzips_large_results(server, raw_key):
         assert result.length < len(big.write()) / 2  # travelled gzip_packed
 
 
-async def test_bad_msg_id_is_refused(server, raw_key):
+@pytest.mark.parametrize(
+    ("shift", "code"),
+    [(1, 18), (-400 * 2**32, 16), (60 * 2**32, 17)],
+    ids=["not_divisible_by_4", "too_old", "too_new"],
+)
+async def test_bad_msg_id_is_refused(server, raw_key, shift, code):
     async with RawSession(raw_key.key, server.port) as session:
-        odd = session.msg_id() + 1
-        await session.send(NEAREST, salt=raw_key.salt, msg_id=odd)
+        bad = session.msg_id() + shift
+        await session.send(NEAREST, salt=raw_key.salt, msg_id=bad)
         (answer,) = await session.receive()
         assert isinstance(answer.body, raw.types.BadMsgNotification)
-        assert (answer.body.bad_msg_id, answer.body.error_code) == (odd, 18)
+        assert (answer.body.bad_msg_id, answer.body.error_code) == (bad, code)
+    assert server.calls["help.getNearestDc"] == 0
+
+
+async def test_file_parts_travel_without_gzip(server, raw_key):
+    part = bytes(64 * 1024)  # compresses to almost nothing, yet goes out as it is
+
+    async def get_file(ctx, req):
+        return raw.types.upload.File(type=raw.types.storage.FilePartial(), mtime=0, bytes=part)
+
+    server.set_handler(raw.functions.upload.GetFile, get_file)
+    location = raw.types.InputDocumentFileLocation(
+        id=1, access_hash=1, file_reference=b"", thumb_size=""
+    )
+    async with RawSession(raw_key.key, server.port) as session:
+        await session.send(
+            raw.functions.upload.GetFile(location=location, offset=0, limit=len(part)),
+            salt=raw_key.salt,
+        )
+        _, result = await session.receive_until(raw.types.RpcResult)
+        assert result.body.result.bytes == part and result.length > len(part)
 
 
 async def test_unknown_auth_key_gets_transport_error_404(server):
