@@ -399,11 +399,14 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 async def test_api_key_guards_the_login_api_and_page(server, make_tgsc):
     """Without the key a stranger gets neither /login nor a login. The page's 401 makes a
-    browser ask for the key (Basic: any user name, the key as password), which it then
-    sends with the page's API calls too."""
-    app = await make_tgsc(telegram=server, api_keys=("k1",), telegram_dc=("127.0.0.1", server.port))
-    for method, path in (
-        ("GET", "/login"),
+    browser ask for the key (Basic: any user name, the key as password); the page served
+    then carries it for its API calls, which take no Basic credentials (a browser would
+    send those with other sites' requests too)."""
+    odd = 'k"<&>2'
+    app = await make_tgsc(
+        telegram=server, api_keys=("k1", odd), telegram_dc=("127.0.0.1", server.port)
+    )
+    api_routes = (
         ("POST", "/api/v3/auth/qr"),
         ("GET", "/api/v3/auth/qr/" + "A" * 32),
         ("POST", "/api/v3/auth/qr/" + "A" * 32 + "/2fa"),
@@ -412,28 +415,36 @@ async def test_api_key_guards_the_login_api_and_page(server, make_tgsc):
         ("GET", "/api/v3/auth/qr/" + "A" * 32 + "/qr.png"),
         ("GET", "/api/v3/me"),
         ("DELETE", "/api/v3/auth/session"),
-    ):
+    )
+    for method, path in (("GET", "/login"), *api_routes):
         refused = await app.request(method, path, api_key=None, json={"username": "x"})
         assert refused.status == 401 and refused.json()["error"] == "api_key_required", path
-        wrong = await app.request(method, path, api_key=None, headers=basic("me", "k2"))
+        wrong = await app.request(method, path, api_key=None, headers={"X-API-Key": "k3"})
         assert wrong.status == 401 and wrong.json()["error"] == "invalid_api_key", path
+    for method, path in api_routes:
+        basic_key = await app.request(method, path, api_key=None, headers=basic("x", "k1"))
+        assert basic_key.status == 401, path
+        assert basic_key.json()["error"] == "api_key_required", path
+        assert basic_key.headers["WWW-Authenticate"].startswith("Bearer "), path
+
     page = await app.request("GET", "/login", api_key=None, account=None)
     assert page.headers["WWW-Authenticate"] == 'Basic realm="tgscraper", charset="UTF-8"'
     assert "the key as password" in page.json()["detail"]
-    api = await app.request("POST", "/api/v3/auth/qr", api_key=None, json={"username": "x"})
-    assert api.headers["WWW-Authenticate"].startswith("Bearer ")
-
-    for headers in (basic("anyone", "k1"), basic("", "k1"), {"X-API-Key": "k1"}):
+    wrong = await app.request("GET", "/login", api_key=None, headers=basic("me", "k3"))
+    assert wrong.status == 401 and wrong.json()["error"] == "invalid_api_key"
+    assert wrong.headers["WWW-Authenticate"].startswith("Basic ")
+    for headers, shown in (
+        (basic("anyone", "k1"), "k1"),
+        (basic("", odd), "k&quot;&lt;&amp;&gt;2"),
+        ({"X-API-Key": "k1"}, "k1"),
+    ):
         page = await app.request("GET", "/login", api_key=None, account=None, headers=headers)
         assert page.status == 200 and 'id="api-key"' in page.text(), headers
-        assert 'data-api-key="required"' in page.text()
-    for name in ("login.js", "login.css"):  # static code, no data: public like /docs'
+        assert f'<html lang="en" data-api-key="{shown}">' in page.text()
+        assert page.headers["Cache-Control"] == "no-store"
+    for name in ("login.js", "login.css", "icon.svg"):  # no data: public like /docs'
         asset = await app.request("GET", f"/login/assets/{name}", api_key=None, account=None)
         assert asset.status == 200
-    started = await app.request(
-        "POST", "/api/v3/auth/qr", api_key=None, headers=basic("x", "k1"), json={"username": "x"}
-    )
-    assert started.status == 200 and started.json()["qr_url"].startswith("tg://login?token=")
     assert (await app.request("POST", "/api/v3/auth/qr", json={"username": "y"})).status == 200
 
 
@@ -477,5 +488,8 @@ async def test_the_page_is_served_with_its_assets_and_a_strict_policy(tgsc):
     assert script.status == 200 and script.content_type == "text/javascript"
     style = await tgsc.request("GET", "/login/assets/login.css", account=None)
     assert style.status == 200 and style.content_type == "text/css"
+    icon = await tgsc.request("GET", "/login/assets/icon.svg", account=None)
+    assert icon.status == 200 and icon.content_type == "image/svg+xml"
+    assert 'href="/login/assets/icon.svg"' in page.text()  # no /favicon.ico request
     missing = await tgsc.request("GET", "/login/assets/other.js", account=None)
     assert missing.status == 404

@@ -1,7 +1,7 @@
 """GET /login in real headless Chromium against fakegram: the test's "phone" accepts the
 code the page shows. On a server with an API key a stranger gets no page, and a plain
-account logs in with the key the browser asked for (or, should its calls lack it, the
-key the page asks for); a 2FA account gets the password field with its hint, sees the
+account logs in with the key the browser asked for (or, should its calls be refused,
+the key the page asks for); a 2FA account gets the password field with its hint, sees the
 error of a wrong password and logs in with the right one. Only 127.0.0.1 is reachable
 from the browser."""
 
@@ -153,22 +153,22 @@ async def test_plain_account_logs_in_with_the_key_the_browser_asked_for(page, se
     assert resources and all(name.startswith((base, "blob:")) for name in resources), resources
 
 
-async def test_the_page_asks_for_the_key_when_its_calls_lack_it(page, server, make_tgsc):
-    """A browser that does not send the key it was asked for with the page's calls: the
-    page asks for the key itself and sends it."""
+async def test_the_page_asks_for_the_key_when_its_calls_are_refused(page, server, make_tgsc):
+    """Calls refused all the same (here the browser sends a wrong key with them, as if
+    the server's keys had changed since the page was loaded): the page asks for the key
+    and sends the one typed."""
     app = await make_tgsc(
         telegram=server, api_keys=("s3cret",), telegram_dc=("127.0.0.1", server.port)
     )
     cdp = page.driver.execute_cdp_cmd
-    await asyncio.to_thread(cdp, "Network.enable", {})
-    await asyncio.to_thread(
-        cdp, "Network.setExtraHTTPHeaders", {"headers": {"X-API-Key": "s3cret"}}
-    )
+    await asyncio.to_thread(page.driver.get, with_credentials(app.url("/login"), "me", "s3cret"))
     await asyncio.to_thread(page.driver.get, app.url("/login"))
-    await asyncio.to_thread(cdp, "Network.setExtraHTTPHeaders", {"headers": {}})
+    await asyncio.to_thread(cdp, "Network.enable", {})
+    await asyncio.to_thread(cdp, "Network.setExtraHTTPHeaders", {"headers": {"X-API-Key": "old"}})
     await asyncio.to_thread(page.type, "username", "newname", submit="start")
     refused = await asyncio.to_thread(page.visible_text, "error")
-    assert "API key" in refused
+    assert "Invalid API key" in refused and "Enter the API key" in refused
+    await asyncio.to_thread(cdp, "Network.setExtraHTTPHeaders", {"headers": {}})
     await asyncio.to_thread(page.type, "api-key", "s3cret", submit="start")
     qr_url = await asyncio.to_thread(page.shown_code)
     accept(server, qr_url, "alice")

@@ -35,14 +35,18 @@ def get_account(request: web.Request) -> str:
         ) from None
 
 
-def _presented_key(request: web.Request) -> str | None:
+def presented_api_key(request: web.Request, *, page: bool = False) -> str | None:
+    """The key a request carries: ``X-API-Key`` or a Bearer token; for a page for people
+    (``page``: /login) also HTTP Basic credentials with the key as password, which is
+    what a browser sends once a person typed the key at its prompt. The API takes no
+    Basic credentials: a browser sends those by itself, with other sites' requests too."""
     key = request.headers.get(API_KEY_HEADER)
     if key:
         return key.strip()
     authorization = request.headers.get("Authorization", "")
     if authorization[: len(_BEARER)].lower() == _BEARER:
         return authorization[len(_BEARER) :].strip()
-    if authorization[: len(_BASIC)].lower() == _BASIC:
+    if page and authorization[: len(_BASIC)].lower() == _BASIC:
         return _basic_password(authorization[len(_BASIC) :].strip())
     return None
 
@@ -59,8 +63,9 @@ def _basic_password(credentials: str) -> str | None:
 
 
 def _is_page(spec: Any) -> bool:
-    """A page for people (text/html, /login): its 401 makes the browser ask for the key
-    (HTTP Basic: any user name, the key as password); the API asks for a Bearer token."""
+    """A page for people (text/html, /login): it takes the key as HTTP Basic credentials
+    too, and its 401 makes the browser ask for it (any user name, the key as password);
+    the API's asks for a Bearer token."""
     return spec is not None and spec.content_type == "text/html"
 
 
@@ -81,14 +86,14 @@ def _key_matches(presented: str, accepted: tuple[str, ...]) -> bool:
 
 @web.middleware
 async def api_key_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """With TGSC_API_KEY set, every non-public route needs X-API-Key, a Bearer token, or
-    Basic credentials with the key as password (a browser's prompt, for /login)."""
+    """With TGSC_API_KEY set, every non-public route needs X-API-Key or a Bearer token
+    (a page for people also takes Basic credentials with the key as password)."""
     accepted = request.app[CONFIG].api_keys
     spec = request_spec(request)
     if not accepted or (spec is not None and spec.public):
         return await handler(request)
-    presented = _presented_key(request)
     page = _is_page(spec)
+    presented = presented_api_key(request, page=page)
     scheme = 'Basic realm="tgscraper", charset="UTF-8"' if page else 'Bearer realm="tgscraper"'
     challenge = {"WWW-Authenticate": scheme}
     if not presented:

@@ -6,8 +6,8 @@
 const API = "/api/v3/auth/qr";
 const POLL_MS = 1000;
 const KEY_STORE = "tgscraper-api-key";
-// the server has API keys (the browser sends the one typed at its prompt with every call)
-const KEYED = document.documentElement.dataset.apiKey === "required";
+// the key this page was served with (the server has API keys), sent with every call
+const PAGE_KEY = document.documentElement.dataset.apiKey || "";
 const SECTIONS = ["start-form", "qr-step", "password-form", "success"];
 
 const $ = (id) => document.getElementById(id);
@@ -27,7 +27,7 @@ function setStatus(text) {
 }
 
 function apiKey() {
-  return sessionStorage.getItem(KEY_STORE) || "";
+  return sessionStorage.getItem(KEY_STORE) || PAGE_KEY;
 }
 
 async function call(method, path, body) {
@@ -87,7 +87,7 @@ function finish(current, data) {
   setStatus("");
   showError("");
   $("success-message").textContent = data.message;
-  const key = KEYED || current.usedKey ? ' -H "X-API-Key: $TGSC_API_KEY"' : "";
+  const key = current.usedKey ? ' -H "X-API-Key: $TGSC_API_KEY"' : "";
   $("curl").textContent =
     `curl${key} -H "X-Telegram-Username: ${current.username}" ${location.origin}/api/v3/me`;
 }
@@ -194,5 +194,5 @@ $("again").addEventListener("click", () => {
   restart("");
 });
 
-if (apiKey()) $("api-key-row").hidden = false;
+if (sessionStorage.getItem(KEY_STORE)) $("api-key-row").hidden = false;
 show("start-form");
