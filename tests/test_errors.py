@@ -21,6 +21,8 @@ from tgscraper.web.middlewares import get_account
 from tgscraper.web.routing import register_routes, route
 from tgscraper.web.sse import open_stream
 
+JSON_TYPE = {"Content-Type": "application/json"}
+
 
 @route("GET", "/test/boom", summary="Fails unexpectedly (test route)")
 async def boom(request: web.Request) -> web.Response:
@@ -97,6 +99,17 @@ async def test_wrong_method_is_405_json_with_allow(tgsc):
     body = response.json()
     assert body["error"] == "method_not_allowed"
     assert "DELETE" in body["detail"]
+
+
+async def test_a_body_over_the_size_limit_is_413_json(tgsc):
+    response = await tgsc.request(
+        "PATCH", "/api/v3/settings", data=b" " * (1024 * 1024 + 1), headers=JSON_TYPE
+    )
+    assert response.status == 413
+    assert response.json() == {
+        "error": "body_too_large",
+        "detail": "The request body is too large.",
+    }
 
 
 async def test_unexpected_exception_is_500_json_with_request_id(app, caplog):
