@@ -376,6 +376,26 @@ async def test_starts_are_rate_limited_per_username(app):
     await start(app, "othername")  # another username is not affected
 
 
+async def test_another_sites_page_cannot_start_a_login(app):
+    """Even without API keys: a browser marks what another site's page makes it send."""
+    await app.json("GET", "/api/v3/me")  # alice's client runs
+    for site in ("cross-site", "Cross-Site"):
+        refused = await app.request(
+            "POST",
+            "/api/v3/auth/qr",
+            headers={"Sec-Fetch-Site": site, "Content-Type": "text/plain"},
+            data='{"username": "alice", "force": true}',
+        )
+        assert refused.status == 403 and refused.json()["error"] == "cross_site_request"
+    assert app.app[SESSIONS].is_started("alice")  # not evicted
+    assert len(app.app[QR_LOGINS]) == 0  # no login started
+    for site in ("same-origin", "same-site", "none"):
+        started = await app.request(
+            "POST", "/api/v3/auth/qr", headers={"Sec-Fetch-Site": site}, json={"username": site}
+        )
+        assert started.status == 200, site
+
+
 async def test_start_body_is_validated(app):
     bad = await app.request("POST", "/api/v3/auth/qr", json={"username": "../x"})
     assert bad.status == 422 and "username" in bad.json()["detail"]

@@ -78,6 +78,20 @@ def _make_flow(app: web.Application, username: str, policy: QrPolicy) -> QrLogin
     return QrLogin(client, connector, save, policy)
 
 
+def _refuse_other_sites(request: web.Request) -> None:
+    """A login started by another site's page (a browser marks it Sec-Fetch-Site:
+    cross-site) is refused: the body is read as JSON whatever its type, so any page could
+    otherwise make a visitor's browser start one (force: evicting the account's client)
+    or spend its rate limit, even on a server without API keys. curl sends no such mark."""
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        raise ApiError(
+            403,
+            "cross_site_request",
+            "A QR login cannot be started from another site's page: use this server's "
+            "/login page or call the API directly.",
+        )
+
+
 async def _first_code(entry: QrEntry) -> None:
     """Wait until the login shows its first code (or failed to)."""
     flow = entry.flow
@@ -105,6 +119,7 @@ async def _first_code(entry: QrEntry) -> None:
     body=QrStartBody,
     responses={
         200: QrStartSchema,
+        403: (ErrorSchema, "Sent by a browser for another site's page"),
         409: (
             ErrorSchema,
             "The account already has a session (send force: true), or a newer start "
@@ -116,6 +131,7 @@ async def _first_code(entry: QrEntry) -> None:
     },
 )
 async def start_qr_login(request: web.Request, *, body: dict[str, Any]) -> web.Response:
+    _refuse_other_sites(request)
     app = request.app
     username, force = body["username"], body["force"]
     path = session_path(app[CONFIG].data_dir, username)
