@@ -26,6 +26,7 @@ with `restore_boxed_vectors` before the handler sees the request.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from io import BytesIO
@@ -113,14 +114,26 @@ class CallContext:
 _BOXED_VECTOR_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _is_boxed_vector(annotation: Any) -> bool:
+    """A ``list[raw....]`` field: a string (kurigram >= 2.2.26, postponed annotations) or
+    ``typing.List[ForwardRef('raw....')]`` (older releases)."""
+    if isinstance(annotation, str):
+        return annotation.startswith("list[raw.")
+    args = typing.get_args(annotation)
+    return (
+        typing.get_origin(annotation) is list
+        and len(args) == 1
+        and isinstance(args[0], typing.ForwardRef)
+        and args[0].__forward_arg__.startswith("raw.")
+    )
+
+
 def _boxed_vector_fields(function: type) -> tuple[str, ...]:
     fields = _BOXED_VECTOR_FIELDS.get(function)
     if fields is None:
         annotations = getattr(function.__init__, "__annotations__", {})
         fields = tuple(
-            name
-            for name, annotation in annotations.items()
-            if isinstance(annotation, str) and annotation.startswith("list[raw.")
+            name for name, annotation in annotations.items() if _is_boxed_vector(annotation)
         )
         _BOXED_VECTOR_FIELDS[function] = fields
     return fields

@@ -24,25 +24,32 @@ from tgscraper.telegram.gateway import FloodPolicy, invoke
 #: Telegram's largest search page
 TELEGRAM_PAGE = 100
 
-_F = raw.types
-#: the ``media`` parameter -> Telegram's search filter
+#: the ``media`` parameter -> the name of Telegram's search filter in ``raw.types``
+_FILTER_NAMES = {
+    "photos": "InputMessagesFilterPhotos",
+    "videos": "InputMessagesFilterVideo",
+    "photos_videos": "InputMessagesFilterPhotoVideo",
+    "files": "InputMessagesFilterDocument",
+    "audio": "InputMessagesFilterMusic",
+    "voice_messages": "InputMessagesFilterVoice",
+    "video_messages": "InputMessagesFilterRoundVideo",
+    "voice_and_video_messages": "InputMessagesFilterRoundVoice",
+    "gifs": "InputMessagesFilterGif",
+    "links": "InputMessagesFilterUrl",
+    "pinned": "InputMessagesFilterPinned",
+    "mentions": "InputMessagesFilterMyMentions",
+    # since kurigram 2.2.21 (layer 224); older clients have no such filter
+    "polls": "InputMessagesFilterPoll",
+    "locations": "InputMessagesFilterGeo",
+    "contacts": "InputMessagesFilterContacts",
+    "chat_photos": "InputMessagesFilterChatPhotos",
+}
+#: the ``media`` parameter -> Telegram's search filter, only those the installed client's
+#: layer has (the query schema offers exactly these)
 MEDIA_FILTERS: dict[str, type[raw.base.MessagesFilter]] = {
-    "photos": _F.InputMessagesFilterPhotos,
-    "videos": _F.InputMessagesFilterVideo,
-    "photos_videos": _F.InputMessagesFilterPhotoVideo,
-    "files": _F.InputMessagesFilterDocument,
-    "audio": _F.InputMessagesFilterMusic,
-    "voice_messages": _F.InputMessagesFilterVoice,
-    "video_messages": _F.InputMessagesFilterRoundVideo,
-    "voice_and_video_messages": _F.InputMessagesFilterRoundVoice,
-    "gifs": _F.InputMessagesFilterGif,
-    "links": _F.InputMessagesFilterUrl,
-    "pinned": _F.InputMessagesFilterPinned,
-    "mentions": _F.InputMessagesFilterMyMentions,
-    "polls": _F.InputMessagesFilterPoll,
-    "locations": _F.InputMessagesFilterGeo,
-    "contacts": _F.InputMessagesFilterContacts,
-    "chat_photos": _F.InputMessagesFilterChatPhotos,
+    media: getattr(raw.types, name)
+    for media, name in _FILTER_NAMES.items()
+    if hasattr(raw.types, name)
 }
 
 

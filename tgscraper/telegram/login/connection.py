@@ -20,14 +20,31 @@ from typing import Any
 import pyrogram
 from pyrogram import raw
 from pyrogram.connection import Connection
-from pyrogram.storage.sqlite_storage import PROD, TEST
+from pyrogram.storage import sqlite_storage
 
 from tgscraper import __version__
 
 #: the DC pyrogram starts every new login at
 FIRST_DC = 2
-#: pyrogram's built-in addresses of that DC (production and test servers, IPv4 and IPv6)
-_BUILT_IN_FIRST_DC = frozenset({PROD[FIRST_DC], TEST[FIRST_DC], "2001:67c:4e8:f002::a"})
+#: Telegram's published addresses of that DC (production and test servers, IPv4 and IPv6),
+#: which pyrogram writes into a new session; used where the installed pyrogram does not
+#: export its own tables (``sqlite_storage.PROD`` / ``TEST``, missing before 2.2.10)
+_TELEGRAM_FIRST_DC = (
+    "149.154.167.51",
+    "149.154.167.40",
+    "2001:67c:4e8:f002::a",
+    "2001:67c:4e8:f002::e",
+)
+_BUILT_IN_FIRST_DC = frozenset(
+    {
+        *_TELEGRAM_FIRST_DC,
+        *(
+            table[FIRST_DC]
+            for table in (getattr(sqlite_storage, "PROD", {}), getattr(sqlite_storage, "TEST", {}))
+            if FIRST_DC in table
+        ),
+    }
+)
 DEVICE_MODEL = "tgscraper"
 LOG_OUT_TIMEOUT_S = 5.0
 
