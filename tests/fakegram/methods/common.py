@@ -15,6 +15,7 @@ from pyrogram import raw
 
 from ..rpc import CallContext, RpcError
 from ..tl import messages_with_peers
+from ..tl.layer import newer_fields
 from ..world.model import Message, peer_kind
 
 MAX_LIMIT = 100
@@ -90,14 +91,17 @@ def messages_answer(
         )
     if count == len(messages) and next_rate is None:
         return raw.types.messages.Messages(
-            messages=tl_messages, topics=[], chats=chats, users=users
+            messages=tl_messages,
+            chats=chats,
+            users=users,
+            **newer_fields(raw.types.messages.Messages, topics=[]),  # since layer 216
         )
     return raw.types.messages.MessagesSlice(
         count=count,
         messages=tl_messages,
-        topics=[],
         chats=chats,
         users=users,
+        **newer_fields(raw.types.messages.MessagesSlice, topics=[]),  # since layer 216
         next_rate=next_rate,
         offset_id_offset=offset_id_offset,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pyrogram import raw
 
 from ..world.model import Dialog, DialogFilter, Message, World
+from .layer import newer_fields
 from .peers import input_peer_tl, peer_tl
 
 _NOTIFY = raw.types.PeerNotifySettings()
@@ -61,7 +62,7 @@ def dialog_tl(world: World, account: int, item: ListedDialog) -> raw.types.Dialo
         unread_count=world.unread_count(account, dialog),
         unread_mentions_count=dialog.unread_mentions_count,
         unread_reactions_count=0,
-        unread_poll_votes_count=0,
+        **newer_fields(raw.types.Dialog, unread_poll_votes_count=0),  # since layer 224
         notify_settings=_MUTED if dialog.muted else _NOTIFY,
         pinned=item.pinned,
         unread_mark=dialog.unread_mark,
