@@ -49,10 +49,10 @@ async def get_full_user(ctx: CallContext, req: raw.functions.users.GetFullUser):
         about=user.about or None,
         pinned_msg_id=pinned.id if pinned else None,
         folder_id=dialog.folder_id or None if dialog else None,
+        # no commands: the flag left unset (kurigram <= 2.2.24 writes an empty vector
+        # without its flag, which its own reader cannot parse)
         bot_info=(
-            raw.types.BotInfo(user_id=user.id, description=user.about, commands=[])
-            if user.is_bot
-            else None
+            raw.types.BotInfo(user_id=user.id, description=user.about) if user.is_bot else None
         ),
     )
     return raw.types.users.UserFull(full_user=full, chats=[], users=[user_tl(world, viewer, user)])
