@@ -7,6 +7,7 @@ import pytest
 from pyrogram import raw
 
 from tests.cache_support import CHANNEL, History, batch, cached_ids, fill, media_row, record
+from tests.fakegram.tl.layer import newer_fields
 from tgscraper.cache.coverage import Claim
 from tgscraper.cache.manager import CacheManager
 from tgscraper.cache.reader import messages_payload
@@ -161,7 +162,12 @@ def photo_answer(message_id, photo_id, text="pic", file_reference=b"r1"):
         message=text,
         media=raw.types.MessageMediaPhoto(photo=photo),
     )
-    return raw.types.messages.Messages(messages=[message], topics=[], chats=[], users=[])
+    return raw.types.messages.Messages(
+        messages=[message],
+        chats=[],
+        users=[],
+        **newer_fields(raw.types.messages.Messages, topics=[]),
+    )
 
 
 async def test_media_uuid_is_stable_across_refetches(cache, manager):

@@ -12,8 +12,12 @@ import pytest
 from pyrogram import raw
 from pyrogram.raw.core import TLObject
 
+from tests.fakegram.tl.layer import newer_fields
 from tgscraper.cache.records import MessageRecord
 from tgscraper.telegram.convert import action_name, convert_messages, dialog_ids_in
+
+#: messages.messages' topics (layer 216; older clients' type has no such field)
+NO_TOPICS = newer_fields(raw.types.messages.Messages, topics=[])
 
 CHANNEL_RAW = 1234567890
 CHANNEL = -1000000000000 - CHANNEL_RAW
@@ -632,7 +636,7 @@ def test_private_chat_messages_and_dialog_info():
         msg(2, peer=raw.types.PeerUser(user_id=ALICE), text="hi back", out=True,
             from_id=raw.types.PeerUser(user_id=BOB)),
     ]  # fmt: skip
-    result = wire(raw.types.messages.Messages(messages=private, topics=[], chats=[], users=USERS))
+    result = wire(raw.types.messages.Messages(messages=private, chats=[], users=USERS, **NO_TOPICS))
     batch = convert_messages(result, ALICE)
     assert [(r.message_id, r.sender_id) for r in batch.records] == [(1, ALICE), (2, BOB)]
     assert (batch.dialog.id, batch.dialog.type, batch.dialog.title) == (

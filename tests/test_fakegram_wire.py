@@ -24,6 +24,7 @@ from pyrogram.raw.core import FutureSalts, GzipPacked, Message, MsgContainer, TL
 from tests.fakegram.faults import Faults, FloodPolicy, Latency
 from tests.fakegram.rpc import CallContext
 from tests.fakegram.testing import make_client
+from tests.fakegram.tl.layer import newer_fields
 from tests.fakegram.world.builder import WorldBuilder
 
 USER_ID = 777000111
@@ -150,7 +151,8 @@ async def test_boxed_vectors_reach_handlers_as_objects(server, connected):
 
     async def get_messages(ctx: CallContext, req):
         seen.append(req.id)
-        return raw.types.messages.Messages(messages=[], chats=[], users=[], topics=[])
+        topics = newer_fields(raw.types.messages.Messages, topics=[])
+        return raw.types.messages.Messages(messages=[], chats=[], users=[], **topics)
 
     server.set_handler(raw.functions.users.GetUsers, get_users)
     server.set_handler(raw.functions.messages.GetMessages, get_messages)
