@@ -151,7 +151,10 @@ async def test_many_dialogs_keep_open_databases_and_threads_within_the_cap(tmp_p
     try:
         for i in range(40):
             await touch(manager, channel(i))
-            assert manager.open_databases <= 8 + 1  # + the one closing to make room
+            # closes run in the background (under load several can overlap): once the
+            # ones this touch started are done, the cap holds
+            await manager.wait_closing()
+            assert manager.open_databases <= 8
         await manager.wait_closing()
         assert manager.open_databases == 8
         assert [i for i in range(40) if manager.is_open(channel(i), None)] == list(range(32, 40))
